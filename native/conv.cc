@@ -1,0 +1,10 @@
+#include <napi.h>
+
+namespace st {
+
+void register_conv(Napi::Env env, Napi::Object exports) {
+  (void)env;
+  (void)exports;
+}
+
+}  // namespace st

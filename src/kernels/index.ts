@@ -1,0 +1,41 @@
+// Backend selection: the native addon when it is built, else the TypeScript reference with a loud
+// one-time warning. `backend: 'native'` makes a missing addon an error; `backend: 'js'` forces the reference.
+import type { Kernels } from './kernels.js';
+import { jsKernels } from './js/index.js';
+import { loadAddon, nativeKernels } from './native.js';
+
+export type Backend = 'auto' | 'native' | 'js';
+export const BACKENDS: readonly Backend[] = ['auto', 'native', 'js'];
+
+let cached: Kernels | undefined;
+let cachedBackend: Backend | undefined;
+let warned = false;
+
+export function getKernels(backend: Backend = 'auto', threads?: number): Kernels {
+  if (!cached || cachedBackend !== backend) {
+    cached = selectKernels(backend);
+    cachedBackend = backend;
+  }
+  const envThreads = Number(process.env.SPARSETICKETS_THREADS);
+  const want = threads ?? (Number.isInteger(envThreads) && envThreads > 0 ? envThreads : undefined);
+  if (want !== undefined && cached.threads() !== want) cached.setThreads(want);
+  return cached;
+}
+
+function selectKernels(backend: Backend): Kernels {
+  if (backend === 'js') return jsKernels();
+  const addon = loadAddon();
+  if (!(addon instanceof Error)) return nativeKernels(addon);
+  if (backend === 'native') throw new Error(`--backend native: ${addon.message}`);
+  if (!warned) {
+    warned = true;
+    process.stderr.write(
+      `\n*** sparsetickets WARNING: ${addon.message}.\n` +
+        '*** Falling back to the plain TypeScript kernels, which are 10-100x slower. ' +
+        'Pass --backend native to make this an error.\n\n',
+    );
+  }
+  return jsKernels();
+}
+
+export type { Kernels } from './kernels.js';

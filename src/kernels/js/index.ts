@@ -1,0 +1,49 @@
+// The plain-TypeScript kernels assembled into the Kernels interface.
+import type { Kernels } from '../kernels.js';
+import { sgemm } from './gemm.js';
+import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from './conv.js';
+import { batchNormBackward, batchNormForwardEval, batchNormForwardTrain } from './batchnorm.js';
+import { activationBackward, activationForward } from './activation.js';
+import {
+  avgPool2dBackward,
+  avgPool2dForward,
+  globalAvgPoolBackward,
+  globalAvgPoolForward,
+  maxPool2dBackward,
+  maxPool2dForward,
+} from './pool.js';
+import { softmaxCrossEntropy } from './loss.js';
+import { add, addBiasRows, axpy, mul, scale, sumRows } from './elementwise.js';
+import { sgdUpdate } from './optim.js';
+
+export function jsKernels(): Kernels {
+  return {
+    name: 'js',
+    isa: 'js',
+    setThreads: () => {},
+    threads: () => 1,
+    sgemm,
+    conv2dForward,
+    conv2dBackwardInput,
+    conv2dBackwardWeight,
+    batchNormForwardTrain,
+    batchNormForwardEval,
+    batchNormBackward,
+    activationForward,
+    activationBackward,
+    maxPool2dForward,
+    maxPool2dBackward,
+    avgPool2dForward,
+    avgPool2dBackward,
+    globalAvgPoolForward,
+    globalAvgPoolBackward,
+    softmaxCrossEntropy,
+    add,
+    axpy,
+    mul,
+    scale,
+    addBiasRows,
+    sumRows,
+    sgdUpdate,
+  };
+}

@@ -1,0 +1,204 @@
+// The compute interface: every numeric operation of the engine goes through one of these functions.
+// Two implementations exist: `js/` (plain TypeScript, the reference every native kernel is tested
+// against) and the C++ addon (`native/`, loaded by native.ts).
+//
+// Conventions (as llm.c): outputs first where there are several, then inputs, weights, dims.
+// Tensors are row-major float32, activations NCHW (PyTorch's layout), conv weights [K, C/g, R, S],
+// Linear weights [out, in]. Parameter gradients ACCUMULATE (+=, the caller zeroes them once per step);
+// input gradients and forward outputs are OVERWRITTEN.
+// Shape legend: N batch, C input channels, H/W input height/width, K output channels, R/S kernel
+// height/width, OH/OW output height/width, g groups.
+
+/** Geometry of a 2-D convolution (dilation 1). */
+export interface ConvShape {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  K: number;
+  R: number;
+  S: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  groups: number;
+}
+
+/** Geometry of a 2-D pooling window (max or average; average counts padding, as PyTorch's default). */
+export interface PoolShape {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+}
+
+export type Activation = 'relu' | 'swish' | 'mish';
+
+export interface SgdOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
+
+export interface Kernels {
+  readonly name: 'js' | 'native';
+  /** Which SIMD path the native kernels dispatched to ('avx512', 'avx2', 'generic'; 'js' for the reference). */
+  readonly isa: string;
+  setThreads(n: number): void;
+  threads(): number;
+
+  /**
+   * C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major with leading dimensions.
+   * op(A) = A (A is M×K, lda ≥ K) or Aᵀ (A is K×M, lda ≥ M); likewise B. Offsets are in elements.
+   */
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    aOff: number,
+    lda: number,
+    B: Float32Array,
+    bOff: number,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    cOff: number,
+    ldc: number,
+  ): void;
+
+  // --- convolution (SPEC §1 layers; dilation 1, groups incl. depthwise) ---
+  /** y[N,K,OH,OW] = conv(x[N,C,H,W], w[K,C/g,R,S]) + bias[K] (bias may be null). */
+  conv2dForward(y: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, s: ConvShape): void;
+  /** dx[N,C,H,W] = convᵀ(dy, w) (overwritten). */
+  conv2dBackwardInput(dx: Float32Array, dy: Float32Array, w: Float32Array, s: ConvShape): void;
+  /** dw += corr(x, dy); dbias += Σ dy over N,OH,OW (dbias may be null). */
+  conv2dBackwardWeight(
+    dw: Float32Array,
+    dbias: Float32Array | null,
+    dy: Float32Array,
+    x: Float32Array,
+    s: ConvShape,
+  ): void;
+
+  // --- batch normalisation over [N, C, HW] (BatchNorm1d: HW = 1) ---
+  /**
+   * Training mode: normalise with batch statistics, save mean and 1/sqrt(var+eps) for backward, update
+   * running stats with momentum (running = (1-m)·running + m·stat, unbiased variance as PyTorch).
+   */
+  batchNormForwardTrain(
+    y: Float32Array,
+    saveMean: Float32Array,
+    saveInvStd: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    runningMean: Float32Array,
+    runningVar: Float32Array,
+    N: number,
+    C: number,
+    HW: number,
+    momentum: number,
+    eps: number,
+  ): void;
+  batchNormForwardEval(
+    y: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    runningMean: Float32Array,
+    runningVar: Float32Array,
+    N: number,
+    C: number,
+    HW: number,
+    eps: number,
+  ): void;
+  /** Training-mode backward: dx overwritten; dgamma, dbeta accumulate. */
+  batchNormBackward(
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    saveMean: Float32Array,
+    saveInvStd: Float32Array,
+    N: number,
+    C: number,
+    HW: number,
+  ): void;
+
+  // --- activations (elementwise; x is the activation's input) ---
+  activationForward(kind: Activation, y: Float32Array, x: Float32Array): void;
+  activationBackward(kind: Activation, dx: Float32Array, dy: Float32Array, x: Float32Array): void;
+
+  // --- pooling ---
+  /** argmax holds, per output, the flat index into the input plane (h*W+w) of the max. */
+  maxPool2dForward(y: Float32Array, argmax: Int32Array, x: Float32Array, s: PoolShape): void;
+  maxPool2dBackward(dx: Float32Array, dy: Float32Array, argmax: Int32Array, s: PoolShape): void;
+  avgPool2dForward(y: Float32Array, x: Float32Array, s: PoolShape): void;
+  avgPool2dBackward(dx: Float32Array, dy: Float32Array, s: PoolShape): void;
+  /** y[N,C] = mean over H·W of x[N,C,H,W]. */
+  globalAvgPoolForward(y: Float32Array, x: Float32Array, N: number, C: number, HW: number): void;
+  globalAvgPoolBackward(dx: Float32Array, dy: Float32Array, N: number, C: number, HW: number): void;
+
+  // --- loss ---
+  /**
+   * Mean softmax cross-entropy over N rows of C logits. Targets are class indices (Int32Array, with label
+   * smoothing α: target = (1-α)·onehot + α/C) or a soft target distribution (Float32Array [N,C], α ignored).
+   * Writes dlogits = (softmax - target)/N and probs = softmax; returns the mean loss.
+   */
+  softmaxCrossEntropy(
+    dlogits: Float32Array,
+    probs: Float32Array,
+    logits: Float32Array,
+    targets: Int32Array | Float32Array,
+    N: number,
+    C: number,
+    smoothing: number,
+  ): number;
+
+  // --- elementwise and reductions ---
+  /** out = a + b */
+  add(out: Float32Array, a: Float32Array, b: Float32Array): void;
+  /** y += alpha·x */
+  axpy(y: Float32Array, alpha: number, x: Float32Array): void;
+  /** out = a ⊙ b (masks, dropout) */
+  mul(out: Float32Array, a: Float32Array, b: Float32Array): void;
+  /** x *= alpha */
+  scale(x: Float32Array, alpha: number): void;
+  /** y[N, F] += bias[F] broadcast over rows (Linear bias) */
+  addBiasRows(y: Float32Array, bias: Float32Array, rows: number, F: number): void;
+  /** dbias[F] += Σ_rows dy[rows, F] */
+  sumRows(dbias: Float32Array, dy: Float32Array, rows: number, F: number): void;
+
+  // --- optimiser ---
+  /**
+   * In-place SGD as torch.optim.SGD: g = grad + wd·p; buf = momentum·buf + (1-dampening)·g (buf = g on
+   * the first step, signalled by firstStep); g = nesterov ? g + momentum·buf : buf; p -= lr·g.
+   */
+  sgdUpdate(
+    param: Float32Array,
+    grad: Float32Array,
+    momentumBuf: Float32Array,
+    opt: SgdOptions,
+    firstStep: boolean,
+  ): void;
+}
+
+/** Output spatial size of a convolution or pooling window (dilation 1, floor mode). */
+export function outSize(inSize: number, kernel: number, stride: number, pad: number): number {
+  return Math.floor((inSize + 2 * pad - kernel) / stride) + 1;
+}

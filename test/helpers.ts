@@ -1,0 +1,54 @@
+// Shared test utilities: seeded random data, error measures, and the two kernel backends.
+import assert from 'node:assert/strict';
+import { jsKernels } from '../src/kernels/js/index.js';
+import { loadAddon, nativeKernels } from '../src/kernels/native.js';
+import type { Kernels } from '../src/kernels/kernels.js';
+
+/** A small deterministic generator for test data (not the project's RNG). */
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const r = lcg(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * r();
+  return a;
+}
+
+export function randomInts(n: number, seed: number, hi: number): Int32Array {
+  const r = lcg(seed);
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.floor(r() * hi);
+  return a;
+}
+
+/** max |a-b| / max(1e-6, max|b|): a relative error that is robust to entries near zero. */
+export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, `length mismatch ${a.length} vs ${b.length}`);
+  let num = 0;
+  let den = 1e-6;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
+
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+  const e = relError(actual, expected);
+  assert.ok(e <= tol, `${what}: relative error ${e.toExponential(3)} > ${tol}`);
+}
+
+export const js: Kernels = jsKernels();
+
+/** The native kernels; tests that need them fail loudly if the addon is not built. */
+export function native(): Kernels {
+  const addon = loadAddon();
+  if (addon instanceof Error) throw addon;
+  return nativeKernels(addon);
+}
