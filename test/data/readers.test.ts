@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { parseIdx, readIdxFile, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from '../../src/data/idx.js';
+import { readCifarFiles } from '../../src/data/cifar.js';
+import { loadDataset } from '../../src/data/registry.js';
+import { splitValidation } from '../../src/data/split.js';
+
+function idx(magic: number, dims: number[], data: number[]): Buffer {
+  const b = Buffer.alloc(4 + 4 * dims.length + data.length);
+  b.writeUInt32BE(magic, 0);
+  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+  Buffer.from(data).copy(b, 4 + 4 * dims.length);
+  return b;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'st-data-'));
+
+test('IDX: reads plain and gzipped files; header dims and bytes as written', () => {
+  const img = idx(IDX_IMAGES_MAGIC, [2, 2, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  writeFileSync(join(dir, 'a-idx3-ubyte'), img);
+  writeFileSync(join(dir, 'a-idx3-ubyte.gz'), gzipSync(img));
+  for (const f of ['a-idx3-ubyte', 'a-idx3-ubyte.gz']) {
+    const r = readIdxFile(join(dir, f), IDX_IMAGES_MAGIC);
+    assert.deepEqual(r.dims, [2, 2, 3]);
+    assert.deepEqual([...r.data], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  }
+});
+
+test('IDX: wrong magic, truncated data and missing files are errors naming the file', () => {
+  const labels = idx(IDX_LABELS_MAGIC, [3], [1, 2, 3]);
+  assert.throws(() => parseIdx(labels, 'x.idx', IDX_IMAGES_MAGIC), /x\.idx: wrong IDX magic 2049 .*expected 2051/);
+  assert.throws(
+    () => parseIdx(labels.subarray(0, labels.length - 1), 'y.idx'),
+    /y\.idx: truncated: header says \[3\] = 3 bytes of data, file has 2/,
+  );
+  assert.throws(() => parseIdx(Buffer.from([0, 0]), 'z.idx'), /z\.idx: truncated IDX file/);
+  assert.throws(() => readIdxFile(join(dir, 'nope')), /nope: file not found/);
+  writeFileSync(join(dir, 'bad.gz'), Buffer.from('not gzip'));
+  assert.throws(() => readIdxFile(join(dir, 'bad.gz')), /bad\.gz: not a valid gzip file/);
+});
+
+test('CIFAR-10 and CIFAR-100 records: labels and channel planes in order; truncation and bad labels are errors', () => {
+  const rec10 = (label: number, fill: number) => Buffer.concat([Buffer.from([label]), Buffer.alloc(3072, fill)]);
+  writeFileSync(join(dir, 'c10.bin'), Buffer.concat([rec10(3, 7), rec10(9, 200)]));
+  writeFileSync(join(dir, 'c10.bin.gz'), gzipSync(Buffer.concat([rec10(1, 5)])));
+  const s = readCifarFiles([join(dir, 'c10.bin'), join(dir, 'c10.bin.gz')], 10);
+  assert.equal(s.n, 3);
+  assert.deepEqual([...s.labels], [3, 9, 1]);
+  assert.equal(s.images[3072 + 100], 200);
+  assert.equal(s.images[2 * 3072 + 3071], 5);
+
+  const rec100 = Buffer.concat([Buffer.from([4, 87]), Buffer.alloc(3072, 1)]);
+  writeFileSync(join(dir, 'c100.bin'), rec100);
+  assert.deepEqual([...readCifarFiles([join(dir, 'c100.bin')], 100).labels], [87]);
+
+  writeFileSync(join(dir, 'short.bin'), rec10(1, 1).subarray(0, 3000));
+  assert.throws(
+    () => readCifarFiles([join(dir, 'short.bin')], 10),
+    /short\.bin: 3000 bytes is not a whole number of CIFAR-10 records/,
+  );
+  writeFileSync(join(dir, 'label.bin'), rec10(12, 0));
+  assert.throws(
+    () => readCifarFiles([join(dir, 'label.bin')], 10),
+    /label\.bin: label 12 of record 0 is outside \[0, 10\)/,
+  );
+});
+
+test('MNIST is embedded: 60,000 + 10,000 images of 28×28 with labels 0..9', () => {
+  const d = loadDataset('mnist');
+  assert.equal(d.train.n, 60000);
+  assert.equal(d.test.n, 10000);
+  assert.deepEqual(d.shape, [1, 28, 28]);
+  assert.deepEqual([...d.train.labels.subarray(0, 5)], [5, 0, 4, 1, 9]); // the well-known first labels
+  const { train, val } = splitValidation(d.train);
+  assert.equal(train.n, 54000);
+  assert.equal(val.n, 6000);
+  assert.equal(val.labels[0], d.train.labels[54000]);
+});
+
+test('the shared CIFAR-10 copy loads through the binary reader', () => {
+  const shared = join(process.cwd(), '..', 'shared', 'datasets', 'cifar10-jpeg');
+  const d = loadDataset('cifar10', { dataDir: shared });
+  assert.equal(d.train.n, 50000);
+  assert.equal(d.test.n, 10000);
+  const counts = new Array(10).fill(0);
+  for (const y of d.test.labels) counts[y]++;
+  assert.ok(
+    counts.every((c) => c > 800 && c < 1200),
+    `unbalanced test labels ${counts}`,
+  );
+});
+
+test('cifar10 without --data-dir says so', () => {
+  assert.throws(() => loadDataset('cifar10'), /cifar10: needs --data-dir/);
+});
