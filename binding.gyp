@@ -7,7 +7,7 @@
       "target_name": "gemm_avx512",
       "type": "static_library",
       "sources": ["native/gemm_avx512.cc"],
-      "cflags_cc": ["<@(common_cflags)", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma", "-mavx2"],
+      "cflags_cc": ["<@(common_cflags)", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma", "-mavx2", "-Wno-maybe-uninitialized"],
       "cflags_cc!": ["-fno-exceptions", "-O2", "-O1", "-O0"]
     },
     {
@@ -27,6 +27,7 @@
         "native/gemm.cc",
         "native/gemm_binding.cc",
         "native/conv.cc",
+        "native/im2col.cc",
         "native/batchnorm.cc",
         "native/activation.cc",
         "native/pool.cc",

@@ -28,7 +28,7 @@ void kernel_generic(int64_t kc, const float* a, const float* b, float* c, int64_
 }
 }  // namespace
 
-UKernel ukernel_generic() { return UKernel{"generic", GMR, GNR, kernel_generic}; }
+UKernel ukernel_generic() { return UKernel{"generic", GMR, GNR, kernel_generic, nullptr}; }
 
 // ---- run-time dispatch ----
 namespace {
@@ -147,7 +147,10 @@ void sgemm_serial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, flo
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min(KC, K - pc);
       const float beta_eff = pc == 0 ? beta : 1.0f;
-      pack_b(transB, B, ldb, pc, jc, kc, nc, nr, bpack);
+      if (transB && uk.pack_b_trans)
+        uk.pack_b_trans(B, ldb, pc, jc, kc, nc, bpack);
+      else
+        pack_b(transB, B, ldb, pc, jc, kc, nc, nr, bpack);
       for (int64_t ic = 0; ic < M; ic += mc_max) {
         const int64_t mc = std::min(mc_max, M - ic);
         pack_a(transA, A, lda, ic, pc, mc, kc, mr, apack);

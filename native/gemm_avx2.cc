@@ -52,6 +52,6 @@ void kernel_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t l
 
 }  // namespace
 
-UKernel ukernel_avx2() { return UKernel{"avx2", MR, NR, kernel_6x16}; }
+UKernel ukernel_avx2() { return UKernel{"avx2", MR, NR, kernel_6x16, nullptr}; }
 
 }  // namespace st

@@ -38,10 +38,12 @@ class Pool {
     }
     cv_.notify_all();
     work(0, fn, ntasks);
-    // Spin until the workers are done (they finish within microseconds of us on balanced work).
-    while (pending_.load(std::memory_order_acquire) != 0) {
+    // Spin until the workers are done (they finish within microseconds of us on balanced work); yield
+    // the core now and then in case a worker was descheduled on a busy machine.
+    for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+      if (spin % 1024 == 1023) std::this_thread::yield();
 #if defined(__x86_64__)
-      __builtin_ia32_pause();
+      else __builtin_ia32_pause();
 #endif
     }
     fn_ = nullptr;
@@ -55,7 +57,10 @@ class Pool {
   void start(int n) {
     nthreads_ = n;
     quit_ = false;
-    for (int id = 1; id < n; ++id) workers_.emplace_back([this, id] { loop(id); });
+    // Each worker starts from the generation current at its creation; reading it inside the new thread
+    // instead would race with an immediate stop() and leave the worker waiting forever.
+    const uint64_t g0 = generation_.load(std::memory_order_acquire);
+    for (int id = 1; id < n; ++id) workers_.emplace_back([this, id, g0] { loop(id, g0); });
   }
 
   void stop() {
@@ -69,8 +74,7 @@ class Pool {
     workers_.clear();
   }
 
-  void loop(int id) {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+  void loop(int id, uint64_t seen) {
     for (;;) {
       // Spin a while for the next job before sleeping: training issues kernels back to back.
       uint64_t g = seen;
@@ -83,7 +87,7 @@ class Pool {
       }
       if (g == seen) {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        cv_.wait(lock, [&] { return quit_ || generation_.load(std::memory_order_acquire) != seen; });
         g = generation_.load(std::memory_order_acquire);
       }
       seen = g;

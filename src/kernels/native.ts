@@ -19,20 +19,24 @@ function packageRoot(): string {
   throw new Error('sparsetickets: cannot locate the package root from ' + fileURLToPath(import.meta.url));
 }
 
-export const ADDON_PATH = join(packageRoot(), 'build', 'Release', 'sparsetickets.node');
+/** Where the addon is expected; SPARSETICKETS_ADDON overrides it (tests use this to simulate a missing build). */
+export function addonPath(): string {
+  return process.env.SPARSETICKETS_ADDON ?? join(packageRoot(), 'build', 'Release', 'sparsetickets.node');
+}
 
 /** Returns the addon, or an Error saying why it could not be loaded. */
 export function loadAddon(): Addon | Error {
-  if (!existsSync(ADDON_PATH)) {
+  const path = addonPath();
+  if (!existsSync(path)) {
     return new Error(
-      `the native addon is not built (${ADDON_PATH} is missing); build it with \`npm run build:native\` ` +
+      `the native addon is not built (${path} is missing); build it with \`npm run build:native\` ` +
         '(needs g++ and node-gyp, both set up by `npm ci`)',
     );
   }
   try {
-    return createRequire(import.meta.url)(ADDON_PATH) as Addon;
+    return createRequire(import.meta.url)(path) as Addon;
   } catch (e) {
-    return new Error(`the native addon at ${ADDON_PATH} failed to load: ${(e as Error).message}`);
+    return new Error(`the native addon at ${path} failed to load: ${(e as Error).message}`);
   }
 }
 

@@ -1,0 +1,126 @@
+// Interleaved speed comparison with the PyTorch anchor (../shared/bench/pytorch_reference.py).
+// Each round runs, per model and sparsity, `sparsetickets bench --json` and the PyTorch script one after
+// the other (alternating which goes first), so both see the same machine load; the report quotes the
+// median over rounds of each engine's median step time and of the per-round ratio ours ÷ PyTorch.
+//
+//   node dist/bench/compare.js [--models lenet300,vgg16] [--sparsity 0,0.9] [--mode masked] [--threads 2]
+//                              [--rounds 3] [--batch 128] [--out bench/results/latest.json]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cpuDescription } from '../src/util/cpu.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'lenet300,lenet5,mlp-cifar,vgg16,resnet18' },
+    sparsity: { type: 'string', default: '0' },
+    mode: { type: 'string', default: 'masked' },
+    threads: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '128' },
+    reference: { type: 'string', default: join(root, '..', 'shared', 'bench', 'pytorch_reference.py') },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    out: { type: 'string', default: join(root, 'bench', 'results', 'latest.json') },
+  },
+});
+
+interface Row {
+  model: string;
+  sparsity: number;
+  mode: string;
+  ours: number[];
+  pytorch: number[];
+  ratios: number[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+
+function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+function ours(model: string, sparsity: number, mode: string): number {
+  const args = [join(root, 'dist', 'src', 'cli', 'main.js'), 'bench', '--model', model, '--batch', values.batch!];
+  args.push('--threads', values.threads!, '--sparsity', String(sparsity), '--json');
+  args.push('--mode', sparsity > 0 ? mode : 'dense');
+  return runJson(process.execPath, args, process.env).ms_per_step as number;
+}
+
+function pytorch(model: string, sparsity: number): number {
+  // The anchor picks OpenBLAS's core type from the CPU flags unless the environment presets one; an
+  // inherited OPENBLAS_CORETYPE (some machines preset Haswell on AVX-512 CPUs) would slow PyTorch down.
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  const args = [values.reference!, '--model', model, '--batch', values.batch!, '--threads', values.threads!];
+  args.push('--sparsity', String(sparsity));
+  return runJson(values.python!, args, env).ms_per_step as number;
+}
+
+if (!existsSync(values.reference!)) {
+  console.error(`bench: the PyTorch anchor ${values.reference} does not exist (pass --reference)`);
+  process.exit(2);
+}
+const models = values.models!.split(',');
+const sparsities = values.sparsity!.split(',').map(Number);
+const rounds = Number(values.rounds);
+const rows: Row[] = [];
+for (const model of models)
+  for (const sparsity of sparsities)
+    rows.push({ model, sparsity, mode: sparsity > 0 ? values.mode! : 'dense', ours: [], pytorch: [], ratios: [] });
+
+for (let r = 0; r < rounds; r++) {
+  for (const row of rows) {
+    const oursFirst = r % 2 === 0;
+    let o = 0;
+    let p = 0;
+    if (oursFirst) o = ours(row.model, row.sparsity, row.mode);
+    p = pytorch(row.model, row.sparsity);
+    if (!oursFirst) o = ours(row.model, row.sparsity, row.mode);
+    row.ours.push(o);
+    row.pytorch.push(p);
+    row.ratios.push(o / p);
+    console.error(
+      `round ${r + 1}/${rounds} ${row.model} sparsity ${row.sparsity}: ours ${o.toFixed(2)} ms, ` +
+        `pytorch ${p.toFixed(2)} ms, ratio ${(o / p).toFixed(3)}`,
+    );
+  }
+}
+
+const cpu = cpuDescription();
+const report = {
+  date: new Date().toISOString(),
+  cpu,
+  threads: Number(values.threads),
+  batch: Number(values.batch),
+  rounds,
+  rows: rows.map((r) => ({
+    ...r,
+    ours_ms: median(r.ours),
+    pytorch_ms: median(r.pytorch),
+    ratio_ours_over_pytorch: median(r.ratios),
+  })),
+};
+mkdirSync(dirname(values.out!), { recursive: true });
+writeFileSync(values.out! + '.tmp', JSON.stringify(report, null, 2) + '\n');
+renameSync(values.out! + '.tmp', values.out!);
+
+console.log(
+  `CPU: ${cpu.model} (${cpu.cores} cores), threads ${values.threads}, batch ${values.batch}, ${rounds} rounds`,
+);
+console.log('| model | sparsity | mode | ours ms/step | PyTorch ms/step | ours ÷ PyTorch (median of rounds) |');
+console.log('|---|---|---|---|---|---|');
+for (const r of report.rows)
+  console.log(
+    `| ${r.model} | ${r.sparsity} | ${r.mode} | ${r.ours_ms.toFixed(2)} | ${r.pytorch_ms.toFixed(2)} | ` +
+      `${r.ratio_ours_over_pytorch.toFixed(3)} |`,
+  );

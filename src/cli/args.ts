@@ -1,0 +1,87 @@
+// Command-line parsing shared by every command: declared options, --help text generated from them,
+// and one-line usage errors (exit code 2) that list what is valid.
+import { parseArgs } from 'node:util';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  description: string;
+  default?: string | boolean;
+  choices?: readonly string[];
+  /** Shown in --help as the value placeholder, e.g. "N" in "--batch N". */
+  value?: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  options: Record<string, OptionSpec>;
+  /** Worked examples printed under --help. */
+  examples?: string[];
+}
+
+export type ParsedOptions = Record<string, string | boolean | undefined>;
+
+export function helpText(spec: CommandSpec): string {
+  const lines = [`Usage: sparsetickets ${spec.name} [options]`, '', spec.summary, '', 'Options:'];
+  const all: Record<string, OptionSpec> = { ...spec.options, help: { type: 'boolean', description: 'show this help' } };
+  for (const [name, o] of Object.entries(all)) {
+    const flag = o.type === 'string' ? `--${name} ${o.value ?? 'VALUE'}` : `--${name}`;
+    let desc = o.description;
+    if (o.choices) desc += ` (${o.choices.join(' | ')})`;
+    if (o.default !== undefined && o.default !== false) desc += ` [default: ${String(o.default)}]`;
+    lines.push(`  ${flag.padEnd(28)} ${desc}`);
+  }
+  if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
+  return lines.join('\n') + '\n';
+}
+
+/** Parses argv for a command; returns null when --help was printed. Throws UsageError on bad input. */
+export function parseCommand(spec: CommandSpec, argv: string[]): ParsedOptions | null {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const [name, o] of Object.entries(spec.options)) options[name] = { type: o.type };
+  let values: ParsedOptions;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as {
+      values: ParsedOptions;
+    });
+  } catch (e) {
+    const valid = Object.keys(spec.options)
+      .map((n) => `--${n}`)
+      .join(', ');
+    throw new UsageError(`${spec.name}: ${(e as Error).message.split('\n')[0]}; valid options: ${valid}, --help`);
+  }
+  if (values.help) {
+    process.stdout.write(helpText(spec));
+    return null;
+  }
+  for (const [name, o] of Object.entries(spec.options)) {
+    const v = values[name];
+    if (v === undefined && o.default !== undefined) values[name] = o.default;
+    if (o.choices && typeof values[name] === 'string' && !o.choices.includes(values[name] as string)) {
+      throw new UsageError(`${spec.name}: --${name} '${String(values[name])}' is not one of: ${o.choices.join(', ')}`);
+    }
+  }
+  return values;
+}
+
+export function numberOption(
+  cmd: string,
+  values: ParsedOptions,
+  name: string,
+  range: { min?: number; max?: number; maxExclusive?: boolean; integer?: boolean } = {},
+): number {
+  const raw = values[name];
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  const kind = range.integer ? 'an integer' : 'a number';
+  if (!Number.isFinite(n) || (range.integer && !Number.isInteger(n)))
+    throw new UsageError(`${cmd}: --${name} must be ${kind}, got '${String(raw)}'`);
+  if (range.min !== undefined && n < range.min)
+    throw new UsageError(`${cmd}: --${name} must be ≥ ${range.min}, got ${n}`);
+  if (range.max !== undefined && (range.maxExclusive ? n >= range.max : n > range.max))
+    throw new UsageError(`${cmd}: --${name} must be ${range.maxExclusive ? '<' : '≤'} ${range.max}, got ${n}`);
+  return n;
+}

@@ -1,0 +1,116 @@
+// `sparsetickets bench`: median training-step time of a zoo model (see src/train/benchmark.ts).
+import { cpus } from 'node:os';
+import { BACKENDS, getKernels, type Backend } from '../../kernels/index.js';
+import { MODEL_NAMES, isModelName } from '../../models/index.js';
+import { benchmarkTrainingStep, defaultSteps, type BenchMode } from '../../train/benchmark.js';
+import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
+import { Progress } from '../progress.js';
+
+const MODES = ['dense', 'masked', 'sparse', 'auto'] as const;
+
+const spec: CommandSpec = {
+  name: 'bench',
+  summary:
+    'Time training steps (forward, cross-entropy, backward, SGD momentum 0.9) of a zoo model on random data\n' +
+    'and print the median step time. Masked mode applies exact-count random masks at --sparsity with the mask\n' +
+    'discipline of sparse training (gradients, weights and momentum masked every step).',
+  options: {
+    model: { type: 'string', value: 'NAME', default: 'lenet300', description: 'zoo model' },
+    batch: { type: 'string', value: 'N', default: '128', description: 'batch size' },
+    threads: {
+      type: 'string',
+      value: 'T',
+      description: 'threads of the native pool [default: SPARSETICKETS_THREADS or all cores]',
+    },
+    sparsity: {
+      type: 'string',
+      value: 'S',
+      default: '0',
+      description: 'fraction of each prunable weight masked, in [0, 1)',
+    },
+    mode: {
+      type: 'string',
+      value: 'MODE',
+      choices: MODES,
+      description: 'execution of masked layers [default: dense, or masked when --sparsity > 0]',
+    },
+    steps: {
+      type: 'string',
+      value: 'N',
+      description: 'timed steps (median reported) [default: 50 for the small models, 5 otherwise]',
+    },
+    warmup: { type: 'string', value: 'N', default: '3', description: 'untimed steps first' },
+    width: { type: 'string', value: 'W', default: '1', description: 'width multiplier of the model' },
+    seed: { type: 'string', value: 'N', default: '0', description: 'seed of weights, data and masks' },
+    backend: {
+      type: 'string',
+      value: 'B',
+      default: 'auto',
+      choices: BACKENDS,
+      description: 'kernels: native addon, TypeScript reference, or native when built',
+    },
+    json: { type: 'boolean', description: 'print one JSON object on stdout' },
+  },
+  examples: [
+    'sparsetickets bench --model vgg16 --batch 128 --threads 2 --json',
+    'sparsetickets bench --model mlp-cifar --sparsity 0.9 --mode masked',
+  ],
+};
+
+export const benchCommand = {
+  summary: 'time training steps of a zoo model (dense or masked)',
+  run(argv: string[]): void {
+    const v = parseCommand(spec, argv);
+    if (!v) return;
+    const model = String(v.model);
+    if (!isModelName(model))
+      throw new UsageError(`bench: unknown model '${model}'; valid models: ${MODEL_NAMES.join(', ')}`);
+    const batch = numberOption('bench', v, 'batch', { min: 1, integer: true });
+    const threads =
+      v.threads === undefined
+        ? Number(process.env.SPARSETICKETS_THREADS) || cpus().length
+        : numberOption('bench', v, 'threads', { min: 1, max: 1024, integer: true });
+    const sparsity = numberOption('bench', v, 'sparsity', { min: 0, max: 1, maxExclusive: true });
+    const mode = (v.mode as (typeof MODES)[number] | undefined) ?? (sparsity > 0 ? 'masked' : 'dense');
+    if (mode === 'sparse' || mode === 'auto')
+      throw new UsageError(
+        `bench: --mode ${mode} is not implemented yet (truly sparse execution is planned); use --mode masked`,
+      );
+    if (mode === 'dense' && sparsity > 0)
+      throw new UsageError(`bench: --mode dense has no masks, but --sparsity is ${sparsity}; use --mode masked`);
+    const steps =
+      v.steps === undefined ? defaultSteps(model) : numberOption('bench', v, 'steps', { min: 1, integer: true });
+    const warmup = numberOption('bench', v, 'warmup', { min: 0, integer: true });
+    const width = numberOption('bench', v, 'width', { min: 1e-3 });
+    const seed = numberOption('bench', v, 'seed', { min: 0, integer: true });
+    try {
+      getKernels(v.backend as Backend, threads);
+    } catch (e) {
+      throw new UsageError(`bench: ${(e as Error).message}`);
+    }
+    const progress = new Progress(`bench ${model}`);
+    const result = benchmarkTrainingStep(
+      {
+        model,
+        batch,
+        threads,
+        sparsity,
+        mode: mode as BenchMode,
+        steps,
+        warmup,
+        width,
+        backend: v.backend as Backend,
+        seed,
+      },
+      (done, total) => progress.update(done, total),
+    );
+    if (v.json) process.stdout.write(JSON.stringify(result) + '\n');
+    else
+      process.stderr.write(
+        `${result.model} batch ${result.batch}, ${result.threads} threads, ${result.mode}` +
+          (result.sparsity > 0 ? ` sparsity ${result.sparsity}` : '') +
+          `: ${result.ms_per_step.toFixed(2)} ms/step (median of ${result.steps}), ${result.samples_per_s} samples/s ` +
+          `[${result.backend}/${result.isa}, ${result.cpu}]\n`,
+      );
+  },
+};

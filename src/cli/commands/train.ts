@@ -1,0 +1,151 @@
+// `sparsetickets train`: train a zoo model on a dataset with one command (see docs/GUIDE.md).
+import { join } from 'node:path';
+import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
+import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../config.js';
+import { defaultRunName, runTraining } from '../training_run.js';
+
+const spec: CommandSpec = {
+  name: 'train',
+  summary:
+    'Train a zoo model on a dataset. Options come from --config (YAML or JSON), overridden by flags; with no\n' +
+    'arguments, lenet300 trains on MNIST for 3 epochs. Writes runs/<name>/ (config.json, metrics.jsonl,\n' +
+    'summary.json, checkpoints/last.safetensors); Ctrl-C saves a checkpoint that --resume continues.',
+  options: {
+    config: { type: 'string', value: 'FILE', description: 'YAML or JSON config file' },
+    model: { type: 'string', value: 'NAME', description: 'zoo model [default: lenet300]' },
+    width: { type: 'string', value: 'W', description: 'width multiplier [default: 1]' },
+    dataset: {
+      type: 'string',
+      value: 'NAME',
+      description: 'mnist | fashion-mnist | cifar10 | cifar100 | synthetic [default: mnist]',
+    },
+    'data-dir': {
+      type: 'string',
+      value: 'DIR',
+      description: 'directory of the dataset files (CIFAR binary batches, IDX files)',
+    },
+    'val-fraction': {
+      type: 'string',
+      value: 'F',
+      description: 'held-out validation: last fraction of train [default: 0.1]',
+    },
+    augment: { type: 'boolean', description: 'random crop + flip (default on for CIFAR)' },
+    'no-augment': { type: 'boolean', description: 'turn augmentation off' },
+    epochs: { type: 'string', value: 'N', description: 'epochs [default: 3]' },
+    batch: { type: 'string', value: 'N', description: 'batch size [default: 128]' },
+    optimizer: { type: 'string', value: 'KIND', description: 'sgd | adamw [default: sgd]' },
+    lr: { type: 'string', value: 'LR', description: 'learning rate [default: 0.1]' },
+    momentum: { type: 'string', value: 'M', description: 'SGD momentum [default: 0.9]' },
+    nesterov: { type: 'boolean', description: 'Nesterov momentum' },
+    'weight-decay': { type: 'string', value: 'WD', description: 'weight decay [default: 5e-4]' },
+    schedule: { type: 'string', value: 'KIND', description: 'constant | multistep | cosine [default: multistep]' },
+    milestones: {
+      type: 'string',
+      value: 'F,F',
+      description: 'multistep milestones as fractions of training [default: 0.5,0.75]',
+    },
+    gamma: { type: 'string', value: 'G', description: 'multistep factor [default: 0.1]' },
+    'warmup-epochs': { type: 'string', value: 'E', description: 'linear warm-up epochs [default: 0]' },
+    'label-smoothing': { type: 'string', value: 'A', description: 'label smoothing α [default: 0]' },
+    seed: { type: 'string', value: 'N', description: 'seed of init, shuffling and augmentation [default: 0]' },
+    threads: { type: 'string', value: 'T', description: 'threads [default: SPARSETICKETS_THREADS or all cores]' },
+    backend: { type: 'string', value: 'B', description: 'auto | native | js [default: auto]' },
+    name: { type: 'string', value: 'NAME', description: 'run name [default: <model>-<dataset>-s<seed>]' },
+    'runs-dir': { type: 'string', value: 'DIR', description: 'parent of run directories [default: runs]' },
+    overwrite: { type: 'boolean', description: 'replace an existing run of the same name' },
+    resume: { type: 'boolean', description: 'continue the run of this name from its last checkpoint' },
+    'halt-after': { type: 'string', value: 'N', description: 'testing: stop as if interrupted after N iterations' },
+    quiet: { type: 'boolean', description: 'no progress output' },
+    json: { type: 'boolean', description: 'print the run summary as JSON on stdout' },
+  },
+  examples: [
+    'sparsetickets train',
+    'sparsetickets train --model lenet300 --dataset mnist --epochs 20 --lr 0.1 --name lenet300-dense',
+    'sparsetickets train --model resnet20 --dataset cifar10 --data-dir ../shared/datasets/cifar10-jpeg --epochs 15',
+    'sparsetickets train --config run.yaml --seed 2',
+    'sparsetickets train --name lenet300-dense --resume',
+  ],
+};
+
+const num = (v: ParsedOptions, name: string, integer = false) =>
+  v[name] === undefined ? undefined : numberOption('train', v, name, integer ? { integer: true } : {});
+
+/** Flags as a partial config (undefined where the flag was not given). */
+function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
+  const milestones =
+    v.milestones === undefined
+      ? undefined
+      : String(v.milestones)
+          .split(',')
+          .map((s) => {
+            const n = Number(s);
+            if (s.trim() === '' || !Number.isFinite(n))
+              throw new UsageError(`train: --milestones must be numbers separated by commas, got '${v.milestones}'`);
+            return n;
+          });
+  if (v.augment && v['no-augment']) throw new UsageError('train: --augment and --no-augment contradict each other');
+  return {
+    model: v.model,
+    width: num(v, 'width'),
+    dataset: v.dataset,
+    dataDir: v['data-dir'],
+    valFraction: num(v, 'val-fraction'),
+    augment: v.augment ? true : v['no-augment'] ? false : undefined,
+    epochs: num(v, 'epochs', true),
+    batch: num(v, 'batch', true),
+    seed: num(v, 'seed', true),
+    threads: num(v, 'threads', true),
+    backend: v.backend,
+    name: v.name,
+    runsDir: v['runs-dir'],
+    optimizer: {
+      kind: v.optimizer,
+      lr: num(v, 'lr'),
+      momentum: num(v, 'momentum'),
+      nesterov: v.nesterov || undefined,
+      weightDecay: num(v, 'weight-decay'),
+    },
+    schedule: { kind: v.schedule, milestones, gamma: num(v, 'gamma'), warmupEpochs: num(v, 'warmup-epochs') },
+    loss: { labelSmoothing: num(v, 'label-smoothing') },
+  };
+}
+
+export const trainCommand = {
+  summary: 'train a zoo model on a dataset (run directory, checkpoints, resume)',
+  async run(argv: string[]): Promise<void> {
+    const v = parseCommand(spec, argv);
+    if (!v) return;
+    const flags = flagsToConfig(v);
+    let config: TrainConfig;
+    if (v.resume) {
+      const allowed = new Set(['resume', 'name', 'runs-dir', 'threads', 'backend', 'json', 'quiet', 'halt-after']);
+      const extra = Object.keys(v).filter((k) => v[k] !== undefined && v[k] !== false && !allowed.has(k));
+      if (extra.length)
+        throw new UsageError(
+          `train --resume continues the stored config; drop ${extra.map((k) => '--' + k).join(', ')}`,
+        );
+      if (v.name === undefined) throw new UsageError('train --resume needs --name of the run to continue');
+      const stored = readConfigFile(join(String(v['runs-dir'] ?? 'runs'), String(v.name), 'config.json'));
+      config = validateConfig(mergeConfig(stored, { threads: flags.threads, backend: flags.backend }), 'stored config');
+    } else {
+      const file = v.config ? readConfigFile(String(v.config)) : {};
+      config = validateConfig(
+        mergeConfig(mergeConfig(DEFAULT_TRAIN as Record<string, unknown>, file), flags),
+        v.config ? String(v.config) : 'flags',
+      );
+    }
+    const mode = v.resume ? 'resume' : v.overwrite ? 'overwrite' : 'fresh';
+    const haltAfter =
+      v['halt-after'] === undefined ? undefined : numberOption('train', v, 'halt-after', { min: 1, integer: true });
+    const summary = await runTraining(config, { mode, haltAfter, quiet: Boolean(v.quiet) });
+    if (v.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    const test = summary.final.test;
+    process.stderr.write(
+      summary.status === 'interrupted'
+        ? `interrupted after ${summary.iterations} iterations; continue with: sparsetickets train --name ${config.name ?? defaultRunName(config)} --resume\n`
+        : `${config.model} on ${config.dataset}, ${summary.epochs} epochs: test accuracy ${test ? (100 * test.accuracy).toFixed(2) + '%' : 'n/a'} ` +
+            `(${summary.wall_seconds.toFixed(1)} s; run directory ${summary.run})\n`,
+    );
+    if (summary.status === 'interrupted') process.exitCode = 130;
+  },
+};

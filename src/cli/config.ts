@@ -1,0 +1,110 @@
+// The run configuration: a YAML or JSON file validated by a schema, with command-line flags overriding the
+// file's values. An invalid config lists every problem with its path, before any work starts.
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { BACKENDS } from '../kernels/index.js';
+import { DATASET_NAMES } from '../data/registry.js';
+import { MODEL_NAMES, isModelName } from '../models/index.js';
+import { UsageError } from './args.js';
+
+const positive = z.number().positive();
+const fraction = z.number().min(0).max(1);
+
+export const trainConfigSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only')
+      .optional(),
+    runsDir: z.string().default('runs'),
+    model: z
+      .string()
+      .refine(isModelName, (v) => ({ message: `unknown model '${v}'; valid: ${MODEL_NAMES.join(', ')}` })),
+    width: positive.default(1),
+    dataset: z.enum(DATASET_NAMES),
+    dataDir: z.string().optional(),
+    valFraction: z.number().min(0).lt(1).default(0.1),
+    augment: z.boolean().optional(),
+    epochs: z.number().int().positive(),
+    batch: z.number().int().positive().default(128),
+    seed: z.number().int().nonnegative().default(0),
+    threads: z.number().int().positive().optional(),
+    backend: z.enum(BACKENDS as [string, ...string[]]).default('auto'),
+    optimizer: z
+      .object({
+        kind: z.enum(['sgd', 'adamw']).default('sgd'),
+        lr: positive,
+        momentum: z.number().min(0).lt(1).default(0.9),
+        nesterov: z.boolean().default(false),
+        weightDecay: z.number().min(0).default(5e-4),
+        beta1: z.number().min(0).lt(1).default(0.9),
+        beta2: z.number().min(0).lt(1).default(0.999),
+      })
+      .strict(),
+    schedule: z
+      .object({
+        kind: z.enum(['constant', 'multistep', 'cosine']).default('multistep'),
+        /** Fractions of training at which multistep multiplies by gamma. */
+        milestones: z.array(fraction).default([0.5, 0.75]),
+        gamma: positive.default(0.1),
+        warmupEpochs: z.number().min(0).default(0),
+        minLr: z.number().min(0).default(0),
+      })
+      .strict()
+      .default({}),
+    loss: z
+      .object({
+        labelSmoothing: z.number().min(0).lt(1).default(0),
+      })
+      .strict()
+      .default({}),
+    /** Save a checkpoint every N epochs (the last epoch is always saved). */
+    checkpointEvery: z.number().int().positive().default(1),
+  })
+  .strict();
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+
+/** The defaults of `sparsetickets train` with no arguments: a small, quick MNIST run. */
+export const DEFAULT_TRAIN: TrainConfigInput = {
+  model: 'lenet300',
+  dataset: 'mnist',
+  epochs: 3,
+  optimizer: { lr: 0.1 },
+};
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new UsageError(`config file ${path} not found`);
+  const text = readFileSync(path, 'utf8');
+  try {
+    const v = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('the top level must be a mapping');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`config file ${path}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Deep merge: values of `over` replace those of `base`; nested objects merge key by key. */
+export function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? mergeConfig(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Validates a config; every problem is listed with its path in one UsageError. */
+export function validateConfig(raw: Record<string, unknown>, where: string): TrainConfig {
+  const r = trainConfigSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
+  throw new UsageError(`invalid config (${where}): ${problems.join('; ')}`);
+}

@@ -1,0 +1,245 @@
+// Assembles a training run from a resolved config: config → data + model → Trainer(hooks), with the run
+// directory, checkpoints, resume and Ctrl-C handling around it (DESIGN.md: a run is a composition).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { splitValidation } from '../data/split.js';
+import { BatchLoader } from '../data/loader.js';
+import { DataError } from '../data/dataset.js';
+import { loadDataset, type DatasetBundle } from '../data/registry.js';
+import type { Metrics } from '../eval/metrics.js';
+import { getKernels, type Backend } from '../kernels/index.js';
+import { createModel } from '../models/index.js';
+import { CrossEntropyLoss } from '../nn/loss.js';
+import { AdamW } from '../optim/adamw.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { constant, cosine, multistep, warmup, type Schedule } from '../optim/schedules.js';
+import { SGD } from '../optim/sgd.js';
+import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import type { EpochRecord, Hook } from '../train/hooks.js';
+import { RunDir } from '../train/rundir.js';
+import { Trainer } from '../train/trainer.js';
+import { UsageError } from './args.js';
+import type { TrainConfig } from './config.js';
+import { Progress } from './progress.js';
+
+export interface RunOptions {
+  mode: 'fresh' | 'overwrite' | 'resume';
+  /** Testing aid: behave as if interrupted (Ctrl-C) after this many iterations of this invocation. */
+  haltAfter?: number;
+  quiet?: boolean;
+}
+
+export interface RunSummary {
+  run: string;
+  status: 'completed' | 'interrupted';
+  model: string;
+  dataset: string;
+  epochs: number;
+  iterations: number;
+  final: Record<string, Metrics>;
+  best_val?: { epoch: number; accuracy: number };
+  wall_seconds: number;
+  seconds: { train: number; data: number; eval: number };
+  threads: number;
+  backend: string;
+  isa: string;
+}
+
+export function defaultRunName(c: TrainConfig): string {
+  return `${c.model}-${c.dataset}-s${c.seed}`;
+}
+
+function loadData(c: TrainConfig): DatasetBundle {
+  try {
+    return loadDataset(c.dataset, { dataDir: c.dataDir });
+  } catch (e) {
+    if (e instanceof DataError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function makeSchedule(c: TrainConfig, itersPerEpoch: number): Schedule {
+  const total = c.epochs * itersPerEpoch;
+  const s = c.schedule;
+  const base =
+    s.kind === 'constant'
+      ? constant(c.optimizer.lr)
+      : s.kind === 'cosine'
+        ? cosine(c.optimizer.lr, total, s.minLr)
+        : multistep(
+            c.optimizer.lr,
+            s.milestones.map((f) => Math.round(f * total)),
+            s.gamma,
+          );
+  return s.warmupEpochs > 0 ? warmup(base, Math.round(s.warmupEpochs * itersPerEpoch)) : base;
+}
+
+function makeOptimizer(
+  c: TrainConfig,
+  params: ReturnType<ReturnType<typeof createModel>['namedParameters']>,
+  k: ReturnType<typeof getKernels>,
+): Optimizer {
+  const o = c.optimizer;
+  if (o.kind === 'adamw')
+    return new AdamW(params, { lr: o.lr, beta1: o.beta1, beta2: o.beta2, weightDecay: o.weightDecay });
+  return new SGD(k, params, { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
+}
+
+/** Validates everything that can be checked before training, then trains; returns the summary. */
+export async function runTraining(
+  c: TrainConfig,
+  o: RunOptions,
+  extraHooks: (ctx: { model: ReturnType<typeof createModel> }) => Hook[] = () => [],
+): Promise<RunSummary> {
+  const started = performance.now();
+  const data = loadData(c);
+  let kernels;
+  try {
+    kernels = getKernels(c.backend as Backend, c.threads);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const name = c.name ?? defaultRunName(c);
+  const dir = (() => {
+    try {
+      return RunDir.open(c.runsDir, name, o.mode);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  })();
+
+  const { train, val } = splitValidation(data.train, c.valFraction);
+  const augment = c.augment ?? data.augment;
+  const norm = data.normalization;
+  const trainLoader = new BatchLoader(train, {
+    batch: c.batch,
+    shuffle: true,
+    augment,
+    normalization: norm,
+    seed: c.seed,
+  });
+  const evalLoader = (set: typeof train) =>
+    new BatchLoader(set, { batch: 500, shuffle: false, augment: false, normalization: norm, seed: c.seed });
+  const evalSets: Record<string, BatchLoader> = {};
+  if (val.n > 0) evalSets.val = evalLoader(val);
+  evalSets.test = evalLoader(data.test);
+
+  const model = createModel(c.model, {
+    width: c.width,
+    numClasses: data.classes,
+    seed: c.seed,
+    inputShape: data.shape,
+  });
+  model.useKernels(kernels);
+  const params = model.namedParameters();
+  const optimizer = makeOptimizer(c, params, kernels);
+  const ce = new CrossEntropyLoss(c.loss.labelSmoothing, kernels);
+  const hooks = extraHooks({ model });
+  let interrupted = false;
+  let stepsThisInvocation = 0;
+  const history: EpochRecord[] = [];
+  const progress = new Progress(`train ${name}`, 'it');
+
+  const trainer = new Trainer({
+    model,
+    kernels,
+    optimizer,
+    schedule: makeSchedule(c, trainLoader.batchesPerEpoch()),
+    loss: { compute: (logits, labels) => ce.compute(logits, labels) },
+    train: trainLoader,
+    evalSets,
+    epochs: c.epochs,
+    hooks,
+    shouldStop: () => interrupted || (o.haltAfter !== undefined && stepsThisInvocation >= o.haltAfter),
+    onProgress: (ctx, perEpoch) => {
+      stepsThisInvocation++;
+      if (!o.quiet)
+        progress.update(
+          ctx.iteration + 1,
+          c.epochs * perEpoch,
+          `epoch ${ctx.epoch + 1}/${c.epochs} loss ${ctx.loss?.toFixed(4)}`,
+        );
+    },
+    onEpochEnd: (record) => {
+      history.push(record);
+      dir.appendMetrics(record);
+      saveCheckpoint(join(dir.checkpoints, 'last.safetensors'), {
+        model,
+        optimizer,
+        hooks,
+        position: trainer.position,
+        config: c,
+        modelName: c.model,
+      });
+      const line = Object.entries(record.eval)
+        .map(([k, m]) => `${k} acc ${(100 * m.accuracy).toFixed(2)}% nll ${m.nll.toFixed(4)}`)
+        .join(', ');
+      if (!o.quiet)
+        process.stderr.write(
+          `epoch ${record.epoch}/${c.epochs}: train loss ${record.train_loss.toFixed(4)} acc ${(100 * record.train_accuracy).toFixed(2)}%, ${line}\n`,
+        );
+    },
+  });
+
+  if (o.mode === 'resume') {
+    const ck = readCheckpoint(join(dir.checkpoints, 'last.safetensors'));
+    trainer.position = restoreCheckpoint(ck, { model, optimizer, hooks });
+    // metrics.jsonl holds exactly the epochs the checkpoint has completed.
+    const lines = existsSync(join(dir.path, 'metrics.jsonl'))
+      ? readFileSync(join(dir.path, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
+      : [];
+    const kept = lines.filter((l) => (JSON.parse(l) as EpochRecord).epoch <= trainer.position.epoch);
+    dir.truncateMetrics(kept);
+    for (const l of kept) history.push(JSON.parse(l) as EpochRecord);
+  } else {
+    dir.writeJson('config.json', c);
+  }
+
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\ninterrupted: saving a checkpoint at the end of this step (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+  let status: 'completed' | 'interrupted';
+  try {
+    status = await trainer.run();
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (status === 'interrupted') {
+    saveCheckpoint(join(dir.checkpoints, 'last.safetensors'), {
+      model,
+      optimizer,
+      hooks,
+      position: trainer.position,
+      config: c,
+      modelName: c.model,
+    });
+  }
+
+  const last = history[history.length - 1];
+  const withVal = history.filter((h) => h.eval.val);
+  const best = withVal.reduce<EpochRecord | undefined>(
+    (b, h) => (!b || h.eval.val.accuracy > b.eval.val.accuracy ? h : b),
+    undefined,
+  );
+  const sum = (k: 'train' | 'data' | 'eval') => history.reduce((s, h) => s + h.seconds[k], 0);
+  const summary: RunSummary = {
+    run: dir.path,
+    status,
+    model: c.model,
+    dataset: c.dataset,
+    epochs: trainer.position.epoch,
+    iterations: trainer.position.iteration,
+    final: last?.eval ?? {},
+    best_val: best ? { epoch: best.epoch, accuracy: best.eval.val.accuracy } : undefined,
+    wall_seconds: (performance.now() - started) / 1000,
+    seconds: { train: sum('train'), data: sum('data'), eval: sum('eval') },
+    threads: kernels.threads(),
+    backend: kernels.name,
+    isa: kernels.isa,
+  };
+  dir.writeJson('summary.json', summary);
+  return summary;
+}

@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('bench --json prints one object with the fields the checks rely on', () => {
+  const r = run([
+    'bench',
+    '--model',
+    'lenet300',
+    '--batch',
+    '16',
+    '--threads',
+    '1',
+    '--steps',
+    '3',
+    '--warmup',
+    '1',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, 'stdout must hold exactly one JSON document');
+  const o = JSON.parse(lines[0]);
+  for (const key of ['model', 'batch', 'threads', 'mode', 'sparsity', 'steps', 'ms_per_step', 'samples_per_s'])
+    assert.ok(key in o, `missing ${key}`);
+  assert.equal(o.model, 'lenet300');
+  assert.equal(o.batch, 16);
+  assert.equal(o.threads, 1);
+  assert.equal(o.mode, 'dense');
+  assert.equal(o.steps, 3);
+  assert.ok(o.ms_per_step > 0);
+  assert.ok(Math.abs(o.samples_per_s - (16 / o.ms_per_step) * 1000) / o.samples_per_s < 1e-3);
+});
+
+test('bench --sparsity selects masked mode', () => {
+  const r = run([
+    'bench',
+    '--model',
+    'lenet300',
+    '--batch',
+    '8',
+    '--steps',
+    '1',
+    '--warmup',
+    '0',
+    '--sparsity',
+    '0.9',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const o = JSON.parse(r.stdout);
+  assert.equal(o.mode, 'masked');
+  assert.equal(o.sparsity, 0.9);
+});
+
+test('bad input: one line, exit code 2, valid names listed', () => {
+  const unknownModel = run(['bench', '--model', 'alexnet']);
+  assert.equal(unknownModel.code, 2);
+  assert.match(unknownModel.stderr, /unknown model 'alexnet'; valid models: .*lenet300.*vgg16.*resnet18/);
+  assert.equal(unknownModel.stderr.trim().split('\n').length, 1);
+
+  const unknownOption = run(['bench', '--modle', 'vgg16']);
+  assert.equal(unknownOption.code, 2);
+  assert.match(unknownOption.stderr, /--modle.*valid options: .*--model/);
+
+  const unknownCommand = run(['trian']);
+  assert.equal(unknownCommand.code, 2);
+  assert.match(unknownCommand.stderr, /unknown command 'trian'; valid commands: .*bench/);
+
+  for (const [args, pattern] of [
+    [['--sparsity', '1'], /--sparsity must be < 1/],
+    [['--sparsity', '-0.1'], /--sparsity must be ≥ 0/],
+    [['--batch', '0'], /--batch must be ≥ 1/],
+    [['--batch', '2.5'], /--batch must be an integer/],
+    [['--mode', 'fast'], /--mode 'fast' is not one of: dense, masked, sparse, auto/],
+    [['--mode', 'sparse', '--sparsity', '0.9'], /--mode sparse is not implemented yet/],
+    [['--mode', 'dense', '--sparsity', '0.5'], /--mode dense has no masks/],
+  ] as const) {
+    const r = run(['bench', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+  }
+});
+
+test('bench --help explains the options', () => {
+  const r = run(['bench', '--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /Usage: sparsetickets bench/);
+  for (const opt of ['--model', '--batch', '--threads', '--sparsity', '--mode', '--json'])
+    assert.ok(r.stdout.includes(opt));
+});
+
+test('a missing addon: loud one-time warning and the TypeScript fallback; --backend native is an error', () => {
+  const env = { SPARSETICKETS_ADDON: '/nonexistent/sparsetickets.node' };
+  const fallback = run(
+    ['bench', '--model', 'lenet300', '--batch', '4', '--steps', '1', '--warmup', '0', '--json'],
+    env,
+  );
+  assert.equal(fallback.code, 0, fallback.stderr);
+  assert.match(fallback.stderr, /WARNING: the native addon is not built/);
+  assert.equal(fallback.stderr.match(/WARNING/g)?.length, 1);
+  assert.equal(JSON.parse(fallback.stdout).backend, 'js');
+
+  const strict = run(['bench', '--model', 'lenet300', '--backend', 'native'], env);
+  assert.equal(strict.code, 2);
+  assert.match(strict.stderr, /--backend native: the native addon is not built .*npm run build:native/);
+});

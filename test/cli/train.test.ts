@@ -1,0 +1,135 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readSafetensors } from '../../src/util/safetensors.js';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const runs = mkdtempSync(join(tmpdir(), 'st-train-'));
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SPARSETICKETS_THREADS: '2' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const base = [
+  'train',
+  '--dataset',
+  'synthetic',
+  '--model',
+  'lenet300',
+  '--batch',
+  '32',
+  '--lr',
+  '0.05',
+  '--runs-dir',
+  runs,
+  '--quiet',
+];
+
+test('train writes config.json, metrics.jsonl, summary.json and a checkpoint; --json prints the summary', () => {
+  const r = run([...base, '--epochs', '2', '--name', 'basic', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.equal(summary.status, 'completed');
+  assert.equal(summary.epochs, 2);
+  assert.ok(
+    summary.final.test.accuracy > 0.3,
+    `synthetic data should be learnable, got ${summary.final.test.accuracy}`,
+  );
+  const dir = join(runs, 'basic');
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  assert.equal(config.model, 'lenet300');
+  assert.equal(config.optimizer.lr, 0.05);
+  const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    metrics.map((m) => m.epoch),
+    [1, 2],
+  );
+  assert.ok('val' in metrics[0].eval && 'test' in metrics[0].eval);
+  for (const k of ['accuracy', 'nll', 'ece']) assert.ok(typeof metrics[1].eval.test[k] === 'number');
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).final, summary.final);
+  const ck = readSafetensors(join(dir, 'checkpoints', 'last.safetensors'));
+  assert.deepEqual(ck.tensors.get('fc1.weight')?.shape, [300, 784]);
+  assert.ok(ck.tensors.has('optimizer.momentum_buffer.fc1.weight'));
+  assert.equal(JSON.parse(ck.metadata.config).model, 'lenet300');
+});
+
+test('--resume after an interruption ends with exactly the numbers of an uninterrupted run', () => {
+  const full = run([...base, '--epochs', '3', '--name', 'full']);
+  assert.equal(full.code, 0, full.stderr);
+  const halted = run([...base, '--epochs', '3', '--name', 'halted', '--halt-after', '20']);
+  assert.equal(halted.code, 130, halted.stderr);
+  assert.match(
+    halted.stderr,
+    /interrupted after 20 iterations; continue with: sparsetickets train --name halted --resume/,
+  );
+  const resumed = run(['train', '--name', 'halted', '--runs-dir', runs, '--resume', '--quiet', '--halt-after', '10']);
+  assert.equal(resumed.code, 130, resumed.stderr);
+  const done = run(['train', '--name', 'halted', '--runs-dir', runs, '--resume', '--quiet']);
+  assert.equal(done.code, 0, done.stderr);
+  const strip = (dir: string) =>
+    readFileSync(join(runs, dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const { seconds: _s, ...rest } = JSON.parse(l);
+        return rest;
+      });
+  assert.deepEqual(strip('halted'), strip('full'));
+  const a = readSafetensors(join(runs, 'full', 'checkpoints', 'last.safetensors')).tensors;
+  const b = readSafetensors(join(runs, 'halted', 'checkpoints', 'last.safetensors')).tensors;
+  assert.deepEqual([...b.keys()], [...a.keys()]);
+  for (const [name, t] of a) assert.deepEqual(b.get(name)!.data, t.data, `${name} differs after resume`);
+});
+
+test('an existing run is never overwritten unless asked', () => {
+  const r = run([...base, '--epochs', '1', '--name', 'basic']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /basic already exists; pass --resume to continue it or --overwrite to replace it/);
+  assert.ok(existsSync(join(runs, 'basic', 'checkpoints', 'last.safetensors')));
+  const o = run([...base, '--epochs', '1', '--name', 'basic', '--overwrite']);
+  assert.equal(o.code, 0, o.stderr);
+});
+
+test('bad input is a one-line error with exit code 2 before training starts', () => {
+  const cfg = join(runs, 'bad.yaml');
+  writeFileSync(
+    cfg,
+    'model: lenet300\ndataset: synthetic\nepochs: 1\noptimizer:\n  lr: 0.1\n  momentun: 0.9\nbatchsize: 3\n',
+  );
+  const cases: [string[], RegExp][] = [
+    [[...base, '--epochs', '1', '--lr', '-0.1', '--name', 'x1'], /optimizer\.lr: Number must be greater than 0/],
+    [
+      ['train', '--config', cfg, '--runs-dir', runs, '--name', 'x2'],
+      /invalid config .*bad\.yaml.*Unrecognized key.*batchsize.*optimizer: Unrecognized key.*momentun/,
+    ],
+    [
+      [...base, '--epochs', '1', '--model', 'lenet301', '--name', 'x3'],
+      /model: unknown model 'lenet301'; valid: .*lenet300/,
+    ],
+    [
+      ['train', '--dataset', 'cifar10', '--data-dir', join(runs, 'nowhere'), '--runs-dir', runs, '--name', 'x4'],
+      /nowhere: none of data_batch_1\.bin .*found/,
+    ],
+    [['train', '--config', join(runs, 'missing.yaml')], /config file .*missing\.yaml not found/],
+    [['train', '--name', 'never-ran', '--runs-dir', runs, '--resume'], /never-ran has no checkpoint/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = run(args);
+    assert.equal(r.code, 2, `${args.join(' ')}\n${r.stderr}`);
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+  for (const n of ['x1', 'x2', 'x3', 'x4'])
+    assert.ok(!existsSync(join(runs, n)), `run ${n} should not have been created`);
+});
