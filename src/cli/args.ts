@@ -43,9 +43,17 @@ export function helpText(spec: CommandSpec): string {
 export function parseCommand(spec: CommandSpec, argv: string[]): ParsedOptions | null {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
   for (const [name, o] of Object.entries(spec.options)) options[name] = { type: o.type };
+  // node's parseArgs reads '--lr -0.1' as two options; a string option followed by a negative number
+  // takes it as its value, as users expect.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
+    if (options[name]?.type === 'string' && /^-\d|^-\.\d/.test(argv[i + 1] ?? '')) args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
   let values: ParsedOptions;
   try {
-    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as {
+    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }) as {
       values: ParsedOptions;
     });
   } catch (e) {

@@ -21,12 +21,18 @@ export class RunDir {
     return join(this.path, 'checkpoints');
   }
 
+  /** Throws unless runs/<name> holds a checkpoint to resume from. */
+  static checkResumable(runsDir: string, name: string): void {
+    const path = join(runsDir, name);
+    if (!existsSync(join(path, 'checkpoints', 'last.safetensors')))
+      throw new RunDirError(`--resume: ${path} has no checkpoint (checkpoints/last.safetensors) to resume from`);
+  }
+
   /** Prepares the directory: fresh (error if it exists), overwrite (remove first) or resume (must exist). */
   static open(runsDir: string, name: string, mode: 'fresh' | 'overwrite' | 'resume'): RunDir {
     const path = join(runsDir, name);
     const exists = existsSync(path);
-    if (mode === 'resume' && !existsSync(join(path, 'checkpoints', 'last.safetensors')))
-      throw new RunDirError(`--resume: ${path} has no checkpoint (checkpoints/last.safetensors) to resume from`);
+    if (mode === 'resume') RunDir.checkResumable(runsDir, name);
     if (mode === 'fresh' && exists)
       throw new RunDirError(`${path} already exists; pass --resume to continue it or --overwrite to replace it`);
     if (mode === 'overwrite' && exists) rmSync(path, { recursive: true, force: true });

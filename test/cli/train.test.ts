@@ -111,7 +111,7 @@ test('bad input is a one-line error with exit code 2 before training starts', ()
     [[...base, '--epochs', '1', '--lr', '-0.1', '--name', 'x1'], /optimizer\.lr: Number must be greater than 0/],
     [
       ['train', '--config', cfg, '--runs-dir', runs, '--name', 'x2'],
-      /invalid config .*bad\.yaml.*Unrecognized key.*batchsize.*optimizer: Unrecognized key.*momentun/,
+      /invalid config .*bad\.yaml(?=.*optimizer: Unrecognized key.*'momentun')(?=.*\(top level\): Unrecognized key.*'batchsize')/,
     ],
     [
       [...base, '--epochs', '1', '--model', 'lenet301', '--name', 'x3'],

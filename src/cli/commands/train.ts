@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../config.js';
+import { RunDir } from '../../train/rundir.js';
 import { defaultRunName, runTraining } from '../training_run.js';
 
 const spec: CommandSpec = {
@@ -125,6 +126,11 @@ export const trainCommand = {
           `train --resume continues the stored config; drop ${extra.map((k) => '--' + k).join(', ')}`,
         );
       if (v.name === undefined) throw new UsageError('train --resume needs --name of the run to continue');
+      try {
+        RunDir.checkResumable(String(v['runs-dir'] ?? 'runs'), String(v.name));
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
       const stored = readConfigFile(join(String(v['runs-dir'] ?? 'runs'), String(v.name), 'config.json'));
       config = validateConfig(mergeConfig(stored, { threads: flags.threads, backend: flags.backend }), 'stored config');
     } else {
