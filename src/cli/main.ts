@@ -5,6 +5,7 @@ import { UsageError } from './args.js';
 import { benchCommand } from './commands/bench.js';
 import { trainCommand } from './commands/train.js';
 import { inspectCommand } from './commands/inspect.js';
+import { evalCommand } from './commands/eval.js';
 
 interface Command {
   summary: string;
@@ -13,6 +14,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   train: trainCommand,
+  eval: evalCommand,
   bench: benchCommand,
   inspect: inspectCommand,
 };

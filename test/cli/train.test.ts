@@ -133,3 +133,21 @@ test('bad input is a one-line error with exit code 2 before training starts', ()
   for (const n of ['x1', 'x2', 'x3', 'x4'])
     assert.ok(!existsSync(join(runs, n)), `run ${n} should not have been created`);
 });
+
+test('eval reproduces the run’s final test metrics; a checkpoint of another architecture is refused', () => {
+  const ck = join(runs, 'basic', 'checkpoints', 'last.safetensors');
+  const r = run(['eval', '--checkpoint', ck, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const m = JSON.parse(r.stdout);
+  const summary = JSON.parse(readFileSync(join(runs, 'basic', 'summary.json'), 'utf8'));
+  assert.equal(m.accuracy, summary.final.test.accuracy);
+  assert.ok(Math.abs(m.nll - summary.final.test.nll) < 1e-9);
+  const wrong = run(['eval', '--checkpoint', ck, '--model', 'lenet5']);
+  assert.equal(wrong.code, 2);
+  assert.match(
+    wrong.stderr,
+    /written for 'lenet300'\) does not fit this model: loadStateDict: missing keys: conv1\.weight/,
+  );
+  const missing = run(['eval', '--checkpoint', join(runs, 'nope.safetensors')]);
+  assert.equal(missing.code, 2);
+});
