@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""PyTorch side of the interop test: load a sparsetickets checkpoint into the zoo's PyTorch module with
+load_state_dict(strict=True) and print the eval-mode logits of a given input as JSON.
+
+    /usr/bin/python3 python/interop_check.py CHECKPOINT INPUT.f32 --model resnet20 --width 0.25 --shape 4 3 32 32
+
+The checkpoint's masks ('<param>.mask') and optimiser state ('optimizer.*') are not model state and are set
+aside; every other tensor must match the module's state_dict exactly (strict)."""
+import argparse
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zoo import create_model  # noqa: E402
+
+DTYPES = {'F32': torch.float32, 'F64': torch.float64, 'I64': torch.int64, 'I32': torch.int32, 'U8': torch.uint8}
+
+
+def read_safetensors(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    (n,) = struct.unpack('<Q', data[:8])
+    header = json.loads(data[8:8 + n])
+    base = 8 + n
+    tensors = {}
+    for name, info in header.items():
+        if name == '__metadata__':
+            continue
+        begin, end = info['data_offsets']
+        buf = bytearray(data[base + begin:base + end])
+        t = torch.frombuffer(buf, dtype=DTYPES[info['dtype']]) if buf else torch.empty(0, dtype=DTYPES[info['dtype']])
+        tensors[name] = t.reshape(info['shape'])
+    return tensors, header.get('__metadata__', {})
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('checkpoint')
+    ap.add_argument('input')
+    ap.add_argument('--model', required=True)
+    ap.add_argument('--width', type=float, default=1.0)
+    ap.add_argument('--classes', type=int, default=10)
+    ap.add_argument('--shape', type=int, nargs=4, required=True)
+    a = ap.parse_args()
+    tensors, _ = read_safetensors(a.checkpoint)
+    state = {k: v for k, v in tensors.items() if not k.endswith('.mask') and not k.startswith('optimizer.')}
+    model = create_model(a.model, width=a.width, num_classes=a.classes, shape=tuple(a.shape[1:]))
+    model.load_state_dict(state, strict=True)
+    model.eval()
+    x = torch.from_numpy(np.fromfile(a.input, dtype='<f4')).reshape(a.shape)
+    with torch.no_grad():
+        logits = model(x)
+    print(json.dumps({'logits': logits.flatten().tolist(), 'shape': list(logits.shape)}))
+
+
+if __name__ == '__main__':
+    main()
