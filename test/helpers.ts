@@ -1,5 +1,6 @@
 // Shared test utilities: seeded random data, error measures, and the two kernel backends.
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { jsKernels } from '../src/kernels/js/index.js';
 import { loadAddon, nativeKernels } from '../src/kernels/native.js';
 import type { Kernels } from '../src/kernels/kernels.js';
@@ -51,4 +52,9 @@ export function native(): Kernels {
   const addon = loadAddon();
   if (addon instanceof Error) throw addon;
   return nativeKernels(addon);
+}
+
+/** Absolute path of a file in test/fixtures (the tests run from dist/test/…, the fixtures stay in test/). */
+export function fixturePath(name: string): string {
+  return fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
 }
