@@ -69,8 +69,9 @@ inline void mish_parts(float x, float* t, float* oneMinusT, float* u) {
   *oneMinusT = 2.0f * inv;
 }
 
+// Written as x < 0 ? 0 : x so that NaN passes through, as in PyTorch.
 ST_CLONES void relu_forward(float* y, const float* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 
 ST_CLONES void relu_backward(float* dx, const float* dy, const float* x, int64_t n) {

@@ -70,8 +70,10 @@ void sum_rows_block(float* dbias, const float* dy, int64_t rows, int64_t F, int6
 
 std::string len_text(int64_t n) { return "n=" + std::to_string(n); }
 
+using BinaryLoop = void (*)(float*, const float*, const float*, int64_t);
+
 // out, a, b of one length.
-Napi::Value Binary(const Napi::CallbackInfo& info, const char* op, void (*loop)(float*, const float*, const float*, int64_t)) {
+Napi::Value Binary(const Napi::CallbackInfo& info, const char* op, BinaryLoop loop) {
   F32 out = arg_f32(info, 0, op, "out"), a = arg_f32(info, 1, op, "a"), b = arg_f32(info, 2, op, "b");
   check_len(info.Env(), op, "a", a.length, out.length, len_text(out.length));
   check_len(info.Env(), op, "b", b.length, out.length, len_text(out.length));

@@ -71,12 +71,14 @@ void for_rows(int64_t N, int64_t C, F row) {
 Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   const char* op = "softmaxCrossEntropy";
   Napi::Env env = info.Env();
-  F32 dl = arg_f32(info, 0, op, "dlogits"), probs = arg_f32(info, 1, op, "probs"), logits = arg_f32(info, 2, op, "logits");
+  F32 dl = arg_f32(info, 0, op, "dlogits"), probs = arg_f32(info, 1, op, "probs");
+  F32 logits = arg_f32(info, 2, op, "logits");
   int64_t N = arg_int(info, 4, op, "N"), C = arg_int(info, 5, op, "C");
   double alpha = arg_num(info, 6, op, "smoothing");
   std::string dims = "N=" + std::to_string(N) + " C=" + std::to_string(C);
   int64_t NC;
-  if (N < 0 || C < 1 || __builtin_mul_overflow(N, C, &NC)) fail(env, std::string(op) + ": invalid shape (" + dims + ")");
+  if (N < 0 || C < 1 || __builtin_mul_overflow(N, C, &NC))
+    fail(env, std::string(op) + ": invalid shape (" + dims + ")");
   check_len(env, op, "dlogits", dl.length, NC, dims);
   check_len(env, op, "probs", probs.length, NC, dims);
   check_len(env, op, "logits", logits.length, NC, dims);

@@ -65,6 +65,16 @@ test('activations: hand-computed values', () => {
   }
 });
 
+test('activations: NaN passes through the forward pass, as in PyTorch', () => {
+  for (const k of [js, nk]) {
+    for (const kind of KINDS) {
+      const y = new Float32Array(2);
+      k.activationForward(kind, y, Float32Array.of(NaN, 1));
+      assert.ok(Number.isNaN(y[0]), `${k.name} ${kind}(NaN) = ${y[0]}`);
+    }
+  }
+});
+
 test('activations: the float64 reference derivatives equal central finite differences', () => {
   const x = Float64Array.from(inputs(200, 3).filter((v) => Math.abs(v) > 1e-2));
   const h = 1e-6;
@@ -117,7 +127,10 @@ test('activations: native results do not depend on the thread count', () => {
 
 test('activations: bad lengths and kinds throw Errors naming the op', () => {
   const a = new Float32Array(4);
-  assert.throws(() => nk.activationForward('relu', new Float32Array(3), a), /activationForward: y has length 3, expected 4/);
+  assert.throws(
+    () => nk.activationForward('relu', new Float32Array(3), a),
+    /activationForward: y has length 3, expected 4/,
+  );
   assert.throws(() => nk.activationBackward('mish', a, new Float32Array(5), a), /activationBackward: dy has length 5/);
   assert.throws(() => nk.activationForward('gelu' as Activation, a, a), /activationForward: argument 'kind'/);
   assert.throws(() => js.activationBackward('gelu' as Activation, a, a, a), /activationBackward: argument 'kind'/);

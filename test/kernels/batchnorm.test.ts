@@ -37,15 +37,16 @@ function train(k: Kernels, x: Float32Array, gamma: Float32Array, beta: Float32Ar
     runningMean: randomArray(C, 7, -0.5, 0.5),
     runningVar: randomArray(C, 8, 0.5, 2),
   };
-  k.batchNormForwardTrain(r.y, r.saveMean, r.saveInvStd, x, gamma, beta, r.runningMean, r.runningVar, N, C, HW, 0.1, 1e-5);
+  const { y, saveMean, saveInvStd, runningMean, runningVar } = r;
+  k.batchNormForwardTrain(y, saveMean, saveInvStd, x, gamma, beta, runningMean, runningVar, N, C, HW, 0.1, 1e-5);
   return r;
 }
 
-function backward(k: Kernels, t: TrainResult, dy: Float32Array, x: Float32Array, gamma: Float32Array, C: number, dims: number[]) {
+function backward(k: Kernels, t: TrainResult, dy: Float32Array, x: Float32Array, gamma: Float32Array, dims: number[]) {
+  const [N, C, HW] = dims;
   const dx = new Float32Array(x.length).fill(NaN);
   const dgamma = randomArray(C, 21); // accumulated into
   const dbeta = randomArray(C, 22);
-  const [N, , HW] = dims;
   k.batchNormBackward(dx, dgamma, dbeta, dy, x, gamma, t.saveMean, t.saveInvStd, N, C, HW);
   return { dx, dgamma, dbeta };
 }
@@ -67,8 +68,8 @@ test('batchNorm: native equals the reference (train, eval, backward) on odd shap
     assertClose(b.runningVar, a.runningVar, 1e-5, `runningVar ${what}`);
 
     const dy = randomArray(N * C * HW, seed++);
-    const ga = backward(js, a, dy, x, gamma, C, [N, C, HW]);
-    const gb = backward(nk, a, dy, x, gamma, C, [N, C, HW]);
+    const ga = backward(js, a, dy, x, gamma, [N, C, HW]);
+    const gb = backward(nk, a, dy, x, gamma, [N, C, HW]);
     assertClose(gb.dx, ga.dx, 1e-4, `dx ${what}`);
     assertClose(gb.dgamma, ga.dgamma, 1e-4, `dgamma ${what}`);
     assertClose(gb.dbeta, ga.dbeta, 1e-4, `dbeta ${what}`);
@@ -108,8 +109,10 @@ test('batchNorm: hand-computed case; running_var takes the unbiased batch varian
     assertClose(dbeta, [5], 1e-7, `${k.name} dbeta`);
 
     const ye = new Float32Array(4);
-    k.batchNormForwardEval(ye, x, Float32Array.of(2), Float32Array.of(0.5), Float32Array.of(1), Float32Array.of(3), 2, 1, 2, 1);
-    assertClose(ye, [0.5, 1.5, 2.5, 3.5], 1e-7, `${k.name} eval y`); // (x − 1)/2·2 + 0.5
+    // Running mean 1, variance 3, eps 1: y = (x − 1)/2·2 + 0.5.
+    const [g, b, mean1, var3] = [2, 0.5, 1, 3].map((v) => Float32Array.of(v));
+    k.batchNormForwardEval(ye, x, g, b, mean1, var3, 2, 1, 2, 1);
+    assertClose(ye, [0.5, 1.5, 2.5, 3.5], 1e-7, `${k.name} eval y`);
   }
 });
 
@@ -127,7 +130,8 @@ test('batchNorm: the float64 reference backward equals central finite difference
   };
   const mean = new Float64Array(C);
   const invStd = new Float64Array(C);
-  batchNormForwardTrain(new Float64Array(x.length), mean, invStd, x, gamma, beta, new Float64Array(C), new Float64Array(C), N, C, HW, 0.1, 1e-5);
+  const [rm, rv] = [new Float64Array(C), new Float64Array(C)];
+  batchNormForwardTrain(new Float64Array(x.length), mean, invStd, x, gamma, beta, rm, rv, N, C, HW, 0.1, 1e-5);
   const dx = new Float64Array(x.length);
   const dgamma = new Float64Array(C);
   const dbeta = new Float64Array(C);
@@ -163,7 +167,7 @@ test('batchNorm: native results do not depend on the thread count', () => {
     const runs = [1, 2, 3].map((t) => {
       nk.setThreads(t);
       const r = train(nk, x, gamma, beta, N, C, HW);
-      return { ...r, ...backward(nk, r, dy, x, gamma, C, [N, C, HW]) };
+      return { ...r, ...backward(nk, r, dy, x, gamma, [N, C, HW]) };
     });
     for (const r of runs.slice(1)) assert.deepEqual(r, runs[0]);
   }

@@ -112,9 +112,15 @@ test('elementwise: bad lengths throw Errors naming the op', () => {
   assert.throws(() => nk.add(a, a, new Float32Array(5)), /add: b has length 5, expected 6/);
   assert.throws(() => nk.mul(a, new Float32Array(7), a), /mul: a has length 7, expected 6/);
   assert.throws(() => nk.axpy(a, 1, new Float32Array(2)), /axpy: x has length 2, expected 6/);
-  assert.throws(() => nk.addBiasRows(a, new Float32Array(2), 2, 3), /addBiasRows: bias has length 2, expected 3 \(rows=2 F=3\)/);
+  assert.throws(
+    () => nk.addBiasRows(a, new Float32Array(2), 2, 3),
+    /addBiasRows: bias has length 2, expected 3 \(rows=2 F=3\)/,
+  );
   assert.throws(() => nk.addBiasRows(a, new Float32Array(3), 3, 3), /addBiasRows: y has length 6, expected 9/);
   assert.throws(() => nk.sumRows(new Float32Array(3), a, 3, 3), /sumRows: dy has length 6, expected 9/);
   assert.throws(() => nk.sumRows(new Float32Array(3), a, -2, 3), /sumRows: invalid shape/);
-  assert.throws(() => nk.scale(new Float64Array(2) as unknown as Float32Array, 2), /scale: argument 'x' must be a Float32Array/);
+  assert.throws(
+    () => nk.scale(new Float64Array(2) as unknown as Float32Array, 2),
+    /scale: argument 'x' must be a Float32Array/,
+  );
 });

@@ -31,7 +31,8 @@ test('sgdUpdate: hand-computed steps as torch.optim.SGD', () => {
 
     // Nesterov, first step: buf = 0.51, g = 0.51 + 0.9·0.51 = 0.969, p = 1 − 0.0969.
     const pn = Float32Array.of(1);
-    k.sgdUpdate(pn, Float32Array.of(0.5), Float32Array.of(0), opts({ momentum: 0.9, weightDecay: 0.01, nesterov: true }), true);
+    const nesterov = opts({ momentum: 0.9, weightDecay: 0.01, nesterov: true });
+    k.sgdUpdate(pn, Float32Array.of(0.5), Float32Array.of(0), nesterov, true);
     assertClose(pn, [0.9031], 1e-7, `${k.name} nesterov`);
 
     // Dampening applies from the second step only: buf = 0.9·2 + (1 − 0.5)·2 = 2.8.

@@ -14,7 +14,7 @@ function softplus(x: number): number {
 function forward(kind: Activation, x: number): number {
   switch (kind) {
     case 'relu':
-      return x > 0 ? x : 0;
+      return x < 0 ? 0 : x; // NaN passes through, as in PyTorch
     case 'swish':
       return x * sigmoid(x);
     case 'mish':
