@@ -81,11 +81,24 @@ test('activations: the float64 reference derivatives equal central finite differ
   for (const kind of ['swish', 'mish'] as Activation[]) {
     const up = new Float64Array(x.length);
     const down = new Float64Array(x.length);
-    activationForward(kind, up, x.map((v) => v + h));
-    activationForward(kind, down, x.map((v) => v - h));
+    activationForward(
+      kind,
+      up,
+      x.map((v) => v + h),
+    );
+    activationForward(
+      kind,
+      down,
+      x.map((v) => v - h),
+    );
     const d = new Float64Array(x.length);
     activationBackward(kind, d, new Float64Array(x.length).fill(1), x);
-    assertClose(d, up.map((u, i) => (u - down[i]) / (2 * h)), 1e-6, kind);
+    assertClose(
+      d,
+      up.map((u, i) => (u - down[i]) / (2 * h)),
+      1e-6,
+      kind,
+    );
   }
 });
 

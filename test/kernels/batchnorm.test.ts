@@ -93,7 +93,12 @@ test('batchNorm: hand-computed case; running_var takes the unbiased batch varian
     const rv = Float32Array.of(1);
     k.batchNormForwardTrain(y, mean, invStd, x, Float32Array.of(2), Float32Array.of(0.5), rm, rv, 2, 1, 2, 0.1, 0);
     const s = Math.sqrt(1.25);
-    assertClose(y, [-1.5, -0.5, 0.5, 1.5].map((v) => (2 * v) / s + 0.5), 1e-6, `${k.name} y`);
+    assertClose(
+      y,
+      [-1.5, -0.5, 0.5, 1.5].map((v) => (2 * v) / s + 0.5),
+      1e-6,
+      `${k.name} y`,
+    );
     assertClose(mean, [2.5], 1e-7, `${k.name} saveMean`);
     assertClose(invStd, [1 / s], 1e-6, `${k.name} saveInvStd`);
     assertClose(rm, [0.25], 1e-7, `${k.name} runningMean`);
