@@ -71,3 +71,30 @@ test('sgemm: the binding rejects bad shapes with an Error naming the op', () => 
     /sgemm: argument 'A' must be a Float32Array/,
   );
 });
+
+test('sgemm: the AVX2 and portable micro-kernels (forced with SPARSETICKETS_ISA) equal the reference', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const helpers = fileURLToPath(new URL('../helpers.js', import.meta.url));
+  const script = `
+    const { js, native, randomArray, relError } = await import(${JSON.stringify(helpers)});
+    const nk = native();
+    let worst = 0;
+    for (const [M, N, K] of [[7, 45, 33], [64, 100, 300], [13, 17, 1]]) for (const ta of [false, true]) for (const tb of [false, true]) {
+      const A = randomArray(M * K, 1), B = randomArray(K * N, 2), c1 = randomArray(M * N, 3), c2 = c1.slice();
+      js.sgemm(ta, tb, M, N, K, 1.5, A, 0, ta ? M : K, B, 0, tb ? K : N, 0.5, c1, 0, N);
+      nk.sgemm(ta, tb, M, N, K, 1.5, A, 0, ta ? M : K, B, 0, tb ? K : N, 0.5, c2, 0, N);
+      worst = Math.max(worst, relError(c2, c1));
+    }
+    console.log(JSON.stringify({ isa: nk.isa, worst }));`;
+  for (const isa of ['avx2', 'generic']) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, SPARSETICKETS_ISA: isa },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const o = JSON.parse(r.stdout);
+    assert.equal(o.isa, isa);
+    assert.ok(o.worst <= 1e-4, `${isa}: relative error ${o.worst}`);
+  }
+});
