@@ -2,20 +2,19 @@
 // x[N, C, H, W], w[K, Cg, R, S], bias[K], y[N, K, OH, OW].
 //
 // General case: im2col + GEMM (Caffe-style), parallel over the batch. Each task owns a contiguous range of
-// samples and walks it in chunks of `ns` samples: a chunk's col matrix is [Kc, ns·P] (column s·P + p), so that
-// small images (512 channels at 2×2) still give GEMMs with enough columns. Per group g:
-//   forward          y_g[Kg, ns·P]   = w_g[Kg, Kc] · col_g
-//   backward input   dcol_g[Kc, ns·P] = w_gᵀ · dy_g, then col2im into dx
+// samples and walks it in chunks of m samples, so that small images (512 channels at 2×2) still give GEMMs with
+// enough columns: a chunk's col matrix is [Kc, P·m] (column p·m + i, see im2col.h). Per group g:
+//   forward          y_g[Kg, P·m]    = w_g[Kg, Kc] · col_g
+//   backward input   dcol_g[Kc, P·m] = w_gᵀ · dy_g, then col2im into dx
 //   backward weight  dw_g[Kg, Kc]   += dy_g · col_gᵀ (col recomputed, not kept from the forward)
-// Depthwise convolutions (Cg = 1) use direct loops instead: a GEMM with one input channel per group is mostly
-// overhead.
+// Depthwise convolutions (Cg = 1) use the same chunks with direct loops instead of a GEMM, which with one input
+// channel per group would be mostly overhead.
 #include <napi.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <new>
-#include <stdexcept>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -35,7 +34,7 @@ constexpr int64_t kChunkCols = 1024;
 
 // Per-task buffers, kept between calls. They are grown on the calling thread, before the parallel region,
 // so that a failed allocation becomes a JS Error rather than an abort inside a worker.
-enum Slot { kCol, kMat, kPad, kAccW, kAccB, kSlots };
+enum Slot { kCol, kMat, kPack, kAccW, kAccB, kSlots };
 std::vector<std::array<std::vector<float>, kSlots>> g_scratch;
 
 // Buffers of `count` floats for tasks [from, tasks); the result is indexed by task (null below `from`).
@@ -61,18 +60,17 @@ std::vector<float*> scratch(Napi::Env env, const char* op, int64_t from, int64_t
 // ---- the batch split ----
 
 struct Plan {
-  int64_t parts;  // tasks, each a contiguous range of samples
-  int64_t ns;     // samples per chunk
-  bool direct;    // 1×1, stride 1, no padding, one sample per chunk: col is x itself
+  int64_t parts;   // tasks, each a contiguous range of samples
+  int64_t ns;      // samples per chunk
+  bool pointwise;  // 1×1, stride 1, no padding: the col matrix is the packed input itself
 };
 
 Plan make_plan(const ConvGeom& g) {
   Plan p;
   p.parts = std::min<int64_t>(threads(), g.N);
   const int64_t per_task = (g.N + p.parts - 1) / p.parts;
-  static const int64_t chunk_cols = getenv("ST_CHUNK") ? atoll(getenv("ST_CHUNK")) : kChunkCols;  // TUNING
-  p.ns = std::min(per_task, (chunk_cols + g.P() - 1) / g.P());
-  p.direct = p.ns == 1 && g.R == 1 && g.S == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0;
+  p.ns = std::min(per_task, (kChunkCols + g.P() - 1) / g.P());
+  p.pointwise = g.R == 1 && g.S == 1 && g.strideH == 1 && g.strideW == 1 && !g.padded();
   return p;
 }
 
@@ -86,21 +84,24 @@ void for_each_range(const ConvGeom& g, const Plan& p, Fn fn) {
   });
 }
 
-// mat[k, s·P + p] = src[s, k, p] for m samples of [K, P] (NCHW → chunk layout).
-void gather(const float* src, int64_t K, int64_t P, int64_t m, float* mat) {
+// mat[k, p·m + i] = t[i, k, p] for m samples of [K, P]: NCHW → the chunk's column order.
+void to_chunk(const float* t, int64_t K, int64_t P, int64_t m, float* mat) {
   for (int64_t k = 0; k < K; ++k)
-    for (int64_t s = 0; s < m; ++s)
-      std::memcpy(mat + k * m * P + s * P, src + (s * K + k) * P, static_cast<size_t>(P) * sizeof(float));
+    for (int64_t i = 0; i < m; ++i) {
+      const float* src = t + (i * K + k) * P;
+      float* d = mat + k * P * m + i;
+      for (int64_t p = 0; p < P; ++p) d[p * m] = src[p];
+    }
 }
 
-// dst[s, k, p] = mat[k, s·P + p] + bias[k] (bias may be null): chunk layout → NCHW.
-void scatter(const float* mat, const float* bias, int64_t K, int64_t P, int64_t m, float* dst) {
+// t[i, k, p] = mat[k, p·m + i] + bias[k] (bias may be null): the chunk's column order → NCHW.
+void from_chunk(const float* mat, const float* bias, int64_t K, int64_t P, int64_t m, float* t) {
   for (int64_t k = 0; k < K; ++k) {
     const float b = bias ? bias[k] : 0.0f;
-    for (int64_t s = 0; s < m; ++s) {
-      const float* src = mat + k * m * P + s * P;
-      float* d = dst + (s * K + k) * P;
-      for (int64_t p = 0; p < P; ++p) d[p] = src[p] + b;
+    for (int64_t i = 0; i < m; ++i) {
+      const float* src = mat + k * P * m + i;
+      float* d = t + (i * K + k) * P;
+      for (int64_t p = 0; p < P; ++p) d[p] = src[p * m] + b;
     }
   }
 }
@@ -134,30 +135,25 @@ void reduce_into(float* dst, const std::vector<float*>& src, int64_t len) {
 }
 
 // ---- im2col + GEMM ----
+// Per chunk of m samples starting at n, and per group: xt [Cg, Hp, Wp, m] is the packed input (see im2col.h),
+// col [Kc, P·m] the lowered input, and y, dy are used in the same column order ([K, P·m], `mat`) unless m = 1.
 
-// The col matrix [Kc, m·P] of group grp for samples x[n .. n+m); xpad holds one sample's padded planes.
-const float* lower(const ConvGeom& g, const Plan& p, const float* x, int64_t n, int64_t m, int64_t grp, float* col,
-                   float* xpad) {
-  const int64_t HW = g.H * g.W, cols = m * g.P();
-  const float* xg = x + n * g.C * HW + grp * g.Cg() * HW;
-  if (p.direct) return xg;
-  for (int64_t s = 0; s < m; ++s) {
-    const float* src = xg + s * g.C * HW;
-    if (g.padded()) {
-      pad_planes(src, g, xpad);
-      src = xpad;
-    }
-    im2col(src, g, col + s * g.P(), cols);
-  }
-  return col;
+// The packed input of group grp: x itself for one unpadded sample.
+const float* pack_input(const ConvGeom& g, const float* x, int64_t n, int64_t m, int64_t grp, float* xt) {
+  const int64_t HW = g.H * g.W;
+  const float* xg = x + (n * g.C + grp * g.Cg()) * HW;
+  if (m == 1 && !g.padded()) return xg;
+  pack_chunk(xg, g.C * HW, m, g, xt);
+  return xt;
 }
 
-// dx[Cg, H, W] (one group of one sample) = col2im(dcol), overwritten; dxpad holds the padded planes.
-void col2im_into(const ConvGeom& g, const float* dcol, int64_t ldcol, float* dx, float* dxpad) {
-  float* dst = g.padded() ? dxpad : dx;
-  std::memset(dst, 0, static_cast<size_t>(g.Cg() * g.Hp() * g.Wp()) * sizeof(float));
-  col2im_add(dcol, ldcol, g, dst);
-  if (g.padded()) unpad_planes(dxpad, g, dx);
+// The col matrix of group grp.
+const float* lower(const ConvGeom& g, const Plan& p, const float* x, int64_t n, int64_t m, int64_t grp, float* col,
+                   float* xt) {
+  const float* packed = pack_input(g, x, n, m, grp, xt);
+  if (p.pointwise) return packed;
+  im2col(packed, m, g, col);
+  return col;
 }
 
 void gemm_forward(const ConvGeom& g, const Plan& p, float* y, const float* x, const float* w, const float* bias) {
@@ -165,17 +161,17 @@ void gemm_forward(const ConvGeom& g, const Plan& p, float* y, const float* x, co
   for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
     float* col = g_scratch[t][kCol].data();
     float* mat = g_scratch[t][kMat].data();
-    float* xpad = g_scratch[t][kPad].data();
+    float* xt = g_scratch[t][kPack].data();
     for (int64_t n = n0; n < n1; n += p.ns) {
       const int64_t m = std::min(p.ns, n1 - n), cols = m * P;
       float* out = m == 1 ? y + n * K * P : mat;  // one sample: write straight into y
       for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const float* b = lower(g, p, x, n, m, grp, col, xpad);
+        const float* b = lower(g, p, x, n, m, grp, col, xt);
         sgemm_serial(false, false, Kg, cols, Kc, 1.0f, w + grp * Kg * Kc, Kc, b, cols, 0.0f, out + grp * Kg * cols,
                      cols);
       }
       if (m > 1) {
-        scatter(mat, bias, K, P, m, y + n * K * P);
+        from_chunk(mat, bias, K, P, m, y + n * K * P);
       } else if (bias) {
         add_bias(out, bias, K, P);
       }
@@ -184,28 +180,29 @@ void gemm_forward(const ConvGeom& g, const Plan& p, float* y, const float* x, co
 }
 
 void gemm_backward_input(const ConvGeom& g, const Plan& p, float* dx, const float* dy, const float* w) {
-  const int64_t K = g.K, P = g.P(), Kg = g.Kg(), Kc = g.Kc(), Cg = g.Cg(), HW = g.H * g.W;
+  const int64_t K = g.K, P = g.P(), Kg = g.Kg(), Kc = g.Kc(), HW = g.H * g.W;
   for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
     float* dcol = g_scratch[t][kCol].data();
     float* mat = g_scratch[t][kMat].data();
-    float* dxpad = g_scratch[t][kPad].data();
+    float* xt = g_scratch[t][kPack].data();
     for (int64_t n = n0; n < n1; n += p.ns) {
       const int64_t m = std::min(p.ns, n1 - n), cols = m * P;
       const float* dyc = dy + n * K * P;
       if (m > 1) {
-        gather(dyc, K, P, m, mat);
+        to_chunk(dyc, K, P, m, mat);
         dyc = mat;
       }
       for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const float* wg = w + grp * Kg * Kc;
-        const float* dyg = dyc + grp * Kg * cols;
-        float* dxg = dx + n * g.C * HW + grp * Cg * HW;
-        if (p.direct) {
-          sgemm_serial(true, false, Cg, P, Kg, 1.0f, wg, Kc, dyg, P, 0.0f, dxg, P);
-          continue;
+        float* dxg = dx + (n * g.C + grp * g.Cg()) * HW;
+        float* dxt = m == 1 && !g.padded() ? dxg : xt;  // the packed gradient, unpacked into dx at the end
+        float* d = p.pointwise ? dxt : dcol;
+        sgemm_serial(true, false, Kc, cols, Kg, 1.0f, w + grp * Kg * Kc, Kc, dyc + grp * Kg * cols, cols, 0.0f, d,
+                     cols);
+        if (!p.pointwise) {
+          std::memset(dxt, 0, static_cast<size_t>(g.Cg() * g.Hp() * g.Wp() * m) * sizeof(float));
+          col2im_add(dcol, m, g, dxt);
         }
-        sgemm_serial(true, false, Kc, cols, Kg, 1.0f, wg, Kc, dyg, cols, 0.0f, dcol, cols);
-        for (int64_t s = 0; s < m; ++s) col2im_into(g, dcol + s * P, cols, dxg + s * g.C * HW, dxpad);
+        if (dxt != dxg) unpack_chunk(dxt, m, g, dxg, g.C * HW);
       }
     }
   });
@@ -219,7 +216,7 @@ void gemm_backward_weight(const ConvGeom& g, const Plan& p, float* dw, float* db
   for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
     float* col = g_scratch[t][kCol].data();
     float* mat = g_scratch[t][kMat].data();
-    float* xpad = g_scratch[t][kPad].data();
+    float* xt = g_scratch[t][kPack].data();
     float* aw = t == 0 ? dw : accw[t];
     float* ab = dbias == nullptr ? nullptr : t == 0 ? dbias : accb[t];
     if (ab && t > 0) std::fill(ab, ab + K, 0.0f);
@@ -228,11 +225,11 @@ void gemm_backward_weight(const ConvGeom& g, const Plan& p, float* dw, float* db
       const int64_t m = std::min(p.ns, n1 - n), cols = m * P;
       const float* dyc = dy + n * K * P;
       if (m > 1) {
-        gather(dyc, K, P, m, mat);
+        to_chunk(dyc, K, P, m, mat);
         dyc = mat;
       }
       for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const float* b = lower(g, p, x, n, m, grp, col, xpad);
+        const float* b = lower(g, p, x, n, m, grp, col, xt);
         sgemm_serial(false, true, Kg, Kc, cols, 1.0f, dyc + grp * Kg * cols, cols, b, cols, beta, aw + grp * Kg * Kc,
                      Kc);
       }
@@ -248,107 +245,148 @@ void gemm_backward_weight(const ConvGeom& g, const Plan& p, float* dw, float* db
 }
 
 // ---- depthwise (Cg = 1: output channel k reads input channel k / Kg) ----
+// The same chunks as above, but each output row is accumulated tap by tap straight from the packed input (no
+// GEMM): at stride 1 a tap is one multiply-add over a contiguous run of OW·m floats.
 
-int64_t range_parts(int64_t n) { return std::min<int64_t>(threads(), n); }
-
-// Runs fn(task, i) for i in [0, n), split into range_parts(n) contiguous ranges, one per task.
-template <typename Fn>
-void parallel_range(int64_t n, Fn fn) {
-  const int64_t parts = range_parts(n);
-  parallel_for(parts, [&](int64_t t) {
-    int64_t b, e;
-    split_range(n, parts, t, &b, &e);
-    for (int64_t i = b; i < e; ++i) fn(t, i);
-  });
+// The packing geometry: all C channels of a chunk at once.
+ConvGeom all_channels(const ConvGeom& g) {
+  ConvGeom a = g;
+  a.groups = 1;
+  return a;
 }
 
-// Calls fn(oh, ow0, n, xoff, r, s) for each output row oh and kernel tap (r, s): outputs [ow0, ow0+n) of row oh
-// read input plane offsets xoff + j·strideW.
-template <typename Fn>
-void for_each_tap(const ConvGeom& g, Fn fn) {
-  for (int64_t r = 0; r < g.R; ++r) {
-    int64_t oh0, oh1;
-    valid_range(g.H, g.OH, g.strideH, g.padH, r, &oh0, &oh1);
-    for (int64_t s = 0; s < g.S; ++s) {
-      int64_t ow0, ow1;
-      valid_range(g.W, g.OW, g.strideW, g.padW, s, &ow0, &ow1);
-      if (ow0 == ow1) continue;
-      for (int64_t oh = oh0; oh < oh1; ++oh)
-        fn(oh, ow0, ow1 - ow0, (oh * g.strideH - g.padH + r) * g.W + ow0 * g.strideW - g.padW + s, r, s);
-    }
+// out[ow·m + i] += w · in[ow·sw·m + i]: one tap over one output row of the chunk.
+void tap_axpy(float* out, const float* in, float w, int64_t OW, int64_t sw, int64_t m) {
+  if (sw == 1) {
+    for (int64_t j = 0; j < OW * m; ++j) out[j] += w * in[j];
+  } else {
+    for (int64_t ow = 0; ow < OW; ++ow)
+      for (int64_t i = 0; i < m; ++i) out[ow * m + i] += w * in[ow * sw * m + i];
   }
 }
 
-void depthwise_forward(const ConvGeom& g, float* y, const float* x, const float* w, const float* bias) {
-  const int64_t P = g.P(), HW = g.H * g.W, RS = g.R * g.S, sw = g.strideW;
-  parallel_range(g.N * g.K, [&](int64_t, int64_t plane) {
-    const int64_t n = plane / g.K, k = plane % g.K;
-    const float* xp = x + (n * g.C + k / g.Kg()) * HW;
-    const float* wk = w + k * RS;
-    float* yp = y + plane * P;
-    std::fill(yp, yp + P, bias ? bias[k] : 0.0f);
-    for_each_tap(g, [&](int64_t oh, int64_t ow0, int64_t cnt, int64_t xoff, int64_t r, int64_t s) {
-      const float wv = wk[r * g.S + s];
-      const float* src = xp + xoff;
-      float* d = yp + oh * g.OW + ow0;
-      if (sw == 1) {
-        for (int64_t j = 0; j < cnt; ++j) d[j] += wv * src[j];
-      } else {
-        for (int64_t j = 0; j < cnt; ++j) d[j] += wv * src[j * sw];
+// The adjoint: out[ow·sw·m + i] += w · in[ow·m + i].
+void tap_axpy_adjoint(float* out, const float* in, float w, int64_t OW, int64_t sw, int64_t m) {
+  if (sw == 1) {
+    for (int64_t j = 0; j < OW * m; ++j) out[j] += w * in[j];
+  } else {
+    for (int64_t ow = 0; ow < OW; ++ow)
+      for (int64_t i = 0; i < m; ++i) out[ow * sw * m + i] += w * in[ow * m + i];
+  }
+}
+
+// acc[ow·m + i] += a[ow·m + i] · b[ow·sw·m + i]: elementwise products for the weight gradient.
+void tap_products(float* acc, const float* a, const float* b, int64_t OW, int64_t sw, int64_t m) {
+  if (sw == 1) {
+    for (int64_t j = 0; j < OW * m; ++j) acc[j] += a[j] * b[j];
+  } else {
+    for (int64_t ow = 0; ow < OW; ++ow)
+      for (int64_t i = 0; i < m; ++i) acc[ow * m + i] += a[ow * m + i] * b[ow * sw * m + i];
+  }
+}
+
+// Offset in a packed plane of the row read by output row oh through kernel row r (tap column s adds s·m).
+int64_t input_row(const ConvGeom& g, int64_t oh, int64_t r, int64_t m) { return (oh * g.strideH + r) * g.Wp() * m; }
+
+void depthwise_forward(const ConvGeom& g, const Plan& p, float* y, const float* x, const float* w, const float* bias) {
+  const int64_t K = g.K, P = g.P(), OW = g.OW, RS = g.R * g.S, Kg = g.Kg();
+  const ConvGeom ga = all_channels(g);
+  for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
+    float* mat = g_scratch[t][kMat].data();
+    float* xt = g_scratch[t][kPack].data();
+    for (int64_t n = n0; n < n1; n += p.ns) {
+      const int64_t m = std::min(p.ns, n1 - n);
+      const float* packed = pack_input(ga, x, n, m, 0, xt);
+      float* out = m == 1 ? y + n * K * P : mat;
+      std::memset(out, 0, static_cast<size_t>(K * P * m) * sizeof(float));
+      for (int64_t k = 0; k < K; ++k) {
+        const float* xc = packed + (k / Kg) * g.Hp() * g.Wp() * m;
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          float* row = out + (k * g.OH + oh) * OW * m;
+          for (int64_t r = 0; r < g.R; ++r)
+            for (int64_t s = 0; s < g.S; ++s)
+              tap_axpy(row, xc + input_row(g, oh, r, m) + s * m, w[k * RS + r * g.S + s], OW, g.strideW, m);
+        }
       }
-    });
-  });
-}
-
-void depthwise_backward_input(const ConvGeom& g, float* dx, const float* dy, const float* w) {
-  const int64_t P = g.P(), HW = g.H * g.W, RS = g.R * g.S, Kg = g.Kg(), sw = g.strideW;
-  parallel_range(g.N * g.C, [&](int64_t, int64_t plane) {
-    const int64_t n = plane / g.C, c = plane % g.C;
-    float* dxp = dx + plane * HW;
-    std::fill(dxp, dxp + HW, 0.0f);
-    for (int64_t k = c * Kg; k < (c + 1) * Kg; ++k) {
-      const float* dyp = dy + (n * g.K + k) * P;
-      const float* wk = w + k * RS;
-      for_each_tap(g, [&](int64_t oh, int64_t ow0, int64_t cnt, int64_t xoff, int64_t r, int64_t s) {
-        const float wv = wk[r * g.S + s];
-        const float* src = dyp + oh * g.OW + ow0;
-        float* d = dxp + xoff;
-        if (sw == 1) {
-          for (int64_t j = 0; j < cnt; ++j) d[j] += wv * src[j];
-        } else {
-          for (int64_t j = 0; j < cnt; ++j) d[j * sw] += wv * src[j];
-        }
-      });
+      if (m > 1) {
+        from_chunk(mat, bias, K, P, m, y + n * K * P);
+      } else if (bias) {
+        add_bias(out, bias, K, P);
+      }
     }
   });
 }
 
-// Parallel over output channels, so each dw[k] and dbias[k] is summed by one task in a fixed order.
-void depthwise_backward_weight(const ConvGeom& g, float* dw, float* dbias, const float* dy, const float* x) {
-  const int64_t P = g.P(), HW = g.H * g.W, RS = g.R * g.S, sw = g.strideW;
-  parallel_range(g.K, [&](int64_t t, int64_t k) {
-    // rows[tap, ow]: per-tap partial sums over output rows and samples, kept per column so that they vectorise.
+void depthwise_backward_input(const ConvGeom& g, const Plan& p, float* dx, const float* dy, const float* w) {
+  const int64_t K = g.K, P = g.P(), OW = g.OW, RS = g.R * g.S, Kg = g.Kg(), HW = g.H * g.W;
+  const ConvGeom ga = all_channels(g);
+  for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
+    float* mat = g_scratch[t][kMat].data();
+    float* xt = g_scratch[t][kPack].data();
+    for (int64_t n = n0; n < n1; n += p.ns) {
+      const int64_t m = std::min(p.ns, n1 - n);
+      const float* dyc = dy + n * K * P;
+      if (m > 1) {
+        to_chunk(dyc, K, P, m, mat);
+        dyc = mat;
+      }
+      float* dxn = dx + n * g.C * HW;
+      float* dxt = m == 1 && !g.padded() ? dxn : xt;
+      std::memset(dxt, 0, static_cast<size_t>(g.C * g.Hp() * g.Wp() * m) * sizeof(float));
+      for (int64_t k = 0; k < K; ++k) {
+        float* dxc = dxt + (k / Kg) * g.Hp() * g.Wp() * m;
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          const float* row = dyc + (k * g.OH + oh) * OW * m;
+          for (int64_t r = 0; r < g.R; ++r)
+            for (int64_t s = 0; s < g.S; ++s)
+              tap_axpy_adjoint(dxc + input_row(g, oh, r, m) + s * m, row, w[k * RS + r * g.S + s], OW, g.strideW, m);
+        }
+      }
+      if (dxt != dxn) unpack_chunk(dxt, m, ga, dxn, g.C * HW);
+    }
+  });
+}
+
+// Accumulators and their reduction as in gemm_backward_weight; rows[tap, OW·m] holds per-tap products over a
+// channel's output rows, summed once per channel.
+void depthwise_backward_weight(const ConvGeom& g, const Plan& p, float* dw, float* dbias, const float* dy,
+                               const float* x, const std::vector<float*>& accw, const std::vector<float*>& accb) {
+  const int64_t K = g.K, P = g.P(), OW = g.OW, RS = g.R * g.S, Kg = g.Kg();
+  const ConvGeom ga = all_channels(g);
+  for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
     float* rows = g_scratch[t][kCol].data();
-    std::fill(rows, rows + RS * g.OW, 0.0f);
-    float db = 0.0f;
-    for (int64_t n = 0; n < g.N; ++n) {
-      const float* xp = x + (n * g.C + k / g.Kg()) * HW;
-      const float* dyp = dy + (n * g.K + k) * P;
-      if (dbias) db += sum(dyp, P);
-      for_each_tap(g, [&](int64_t oh, int64_t ow0, int64_t cnt, int64_t xoff, int64_t r, int64_t s) {
-        float* acc = rows + (r * g.S + s) * g.OW + ow0;
-        const float* d = dyp + oh * g.OW + ow0;
-        const float* src = xp + xoff;
-        if (sw == 1) {
-          for (int64_t j = 0; j < cnt; ++j) acc[j] += d[j] * src[j];
-        } else {
-          for (int64_t j = 0; j < cnt; ++j) acc[j] += d[j] * src[j * sw];
+    float* mat = g_scratch[t][kMat].data();
+    float* xt = g_scratch[t][kPack].data();
+    float* aw = t == 0 ? dw : accw[t];
+    float* ab = dbias == nullptr ? nullptr : t == 0 ? dbias : accb[t];
+    if (t > 0) std::fill(aw, aw + K * RS, 0.0f);
+    if (ab && t > 0) std::fill(ab, ab + K, 0.0f);
+    for (int64_t n = n0; n < n1; n += p.ns) {
+      const int64_t m = std::min(p.ns, n1 - n), run = OW * m;
+      const float* packed = pack_input(ga, x, n, m, 0, xt);
+      const float* dyc = dy + n * K * P;
+      if (m > 1) {
+        to_chunk(dyc, K, P, m, mat);
+        dyc = mat;
+      }
+      for (int64_t k = 0; k < K; ++k) {
+        const float* xc = packed + (k / Kg) * g.Hp() * g.Wp() * m;
+        std::fill(rows, rows + RS * run, 0.0f);
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          const float* row = dyc + (k * g.OH + oh) * run;
+          for (int64_t r = 0; r < g.R; ++r)
+            for (int64_t s = 0; s < g.S; ++s)
+              tap_products(rows + (r * g.S + s) * run, row, xc + input_row(g, oh, r, m) + s * m, OW, g.strideW, m);
         }
-      });
+        for (int64_t tap = 0; tap < RS; ++tap) aw[k * RS + tap] += sum(rows + tap * run, run);
+        if (ab) ab[k] += sum(dyc + k * P * m, P * m);
+      }
     }
-    for (int64_t tap = 0; tap < RS; ++tap) dw[k * RS + tap] += sum(rows + tap * g.OW, g.OW);
-    if (dbias) dbias[k] += db;
   });
+  if (p.parts > 1) {
+    reduce_into(dw, std::vector<float*>(accw.begin() + 1, accw.begin() + p.parts), K * RS);
+    if (dbias) reduce_into(dbias, std::vector<float*>(accb.begin() + 1, accb.begin() + p.parts), K);
+  }
 }
 
 bool is_depthwise(const ConvGeom& g) { return g.groups > 1 && g.Cg() == 1; }
@@ -393,6 +431,9 @@ ConvGeom arg_geom(const Napi::CallbackInfo& info, size_t i, const char* op) {
   return g;
 }
 
+// Whether optional argument i was given (not null or undefined): an empty array then still fails its check.
+bool given(const Napi::CallbackInfo& info, size_t i) { return !info[i].IsNull() && !info[i].IsUndefined(); }
+
 struct Lengths {
   int64_t x, w, y;
 };
@@ -403,12 +444,15 @@ Lengths lengths(Napi::Env env, const char* op, const ConvGeom& g) {
                  product(env, op, d, {g.N, g.K, g.OH, g.OW})};
 }
 
-// Sizes every task's col and chunk buffers for a GEMM pass.
-void reserve_gemm(Napi::Env env, const char* op, const ConvGeom& g, const Plan& p) {
-  const int64_t cols = p.ns * g.P();
-  scratch(env, op, 0, p.parts, kCol, p.direct ? 1 : product(env, op, describe(g), {g.Kc(), cols}));
-  scratch(env, op, 0, p.parts, kMat, p.ns > 1 ? product(env, op, describe(g), {g.K, cols}) : 1);
-  scratch(env, op, 0, p.parts, kPad, g.padded() ? product(env, op, describe(g), {g.Cg(), g.Hp(), g.Wp()}) : 1);
+// Sizes every task's chunk buffers for one pass (`weight`: the weight-gradient pass).
+void reserve(Napi::Env env, const char* op, const ConvGeom& g, const Plan& p, bool weight) {
+  const std::string d = describe(g);
+  const int64_t cols = product(env, op, d, {p.ns, g.P()});
+  int64_t col = p.pointwise ? 1 : product(env, op, d, {g.Kc(), cols});
+  if (is_depthwise(g)) col = weight ? product(env, op, d, {g.R, g.S, g.OW, p.ns}) : 1;
+  scratch(env, op, 0, p.parts, kCol, col);
+  scratch(env, op, 0, p.parts, kMat, p.ns > 1 ? product(env, op, d, {g.K, cols}) : 1);
+  scratch(env, op, 0, p.parts, kPack, product(env, op, d, {is_depthwise(g) ? g.C : g.Cg(), g.Hp(), g.Wp(), p.ns}));
 }
 
 // conv2dForward(y, x, w, bias | null, N, C, H, W, K, R, S, strideH, strideW, padH, padW, groups)
@@ -423,12 +467,12 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   check_len(env, op, "y", y.length, len.y, d);
   check_len(env, op, "x", x.length, len.x, d);
   check_len(env, op, "w", w.length, len.w, d);
-  if (bias.data) check_len(env, op, "bias", bias.length, g.K, d);
+  if (given(info, 3)) check_len(env, op, "bias", bias.length, g.K, d);
+  Plan p = make_plan(g);
+  reserve(env, op, g, p, false);
   if (is_depthwise(g)) {
-    depthwise_forward(g, y.data, x.data, w.data, bias.data);
+    depthwise_forward(g, p, y.data, x.data, w.data, bias.data);
   } else {
-    Plan p = make_plan(g);
-    reserve_gemm(env, op, g, p);
     gemm_forward(g, p, y.data, x.data, w.data, bias.data);
   }
   return env.Undefined();
@@ -445,11 +489,11 @@ Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
   check_len(env, op, "dx", dx.length, len.x, d);
   check_len(env, op, "dy", dy.length, len.y, d);
   check_len(env, op, "w", w.length, len.w, d);
+  Plan p = make_plan(g);
+  reserve(env, op, g, p, false);
   if (is_depthwise(g)) {
-    depthwise_backward_input(g, dx.data, dy.data, w.data);
+    depthwise_backward_input(g, p, dx.data, dy.data, w.data);
   } else {
-    Plan p = make_plan(g);
-    reserve_gemm(env, op, g, p);
     gemm_backward_input(g, p, dx.data, dy.data, w.data);
   }
   return env.Undefined();
@@ -465,17 +509,17 @@ Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
   const std::string d = describe(g);
   Lengths len = lengths(env, op, g);
   check_len(env, op, "dw", dw.length, len.w, d);
-  if (dbias.data) check_len(env, op, "dbias", dbias.length, g.K, d);
+  if (given(info, 1)) check_len(env, op, "dbias", dbias.length, g.K, d);
   check_len(env, op, "dy", dy.length, len.y, d);
   check_len(env, op, "x", x.length, len.x, d);
+  Plan p = make_plan(g);
+  reserve(env, op, g, p, true);
+  // Per-task partial gradients (task 0 accumulates in place), added in task order afterwards.
+  std::vector<float*> accw = scratch(env, op, 1, p.parts, kAccW, len.w);
+  std::vector<float*> accb = scratch(env, op, 1, p.parts, kAccB, dbias.data ? g.K : 1);
   if (is_depthwise(g)) {
-    scratch(env, op, 0, range_parts(g.K), kCol, g.R * g.S * g.OW);
-    depthwise_backward_weight(g, dw.data, dbias.data, dy.data, x.data);
+    depthwise_backward_weight(g, p, dw.data, dbias.data, dy.data, x.data, accw, accb);
   } else {
-    Plan p = make_plan(g);
-    reserve_gemm(env, op, g, p);
-    std::vector<float*> accw = scratch(env, op, 1, p.parts, kAccW, g.K * g.Kc());
-    std::vector<float*> accb = scratch(env, op, 1, p.parts, kAccB, dbias.data ? g.K : 1);
     gemm_backward_weight(g, p, dw.data, dbias.data, dy.data, x.data, accw, accb);
   }
   return env.Undefined();

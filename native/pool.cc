@@ -334,7 +334,9 @@ Napi::Value GlobalAvgPoolBackward(const Napi::CallbackInfo& info) {
   check_len(env, op, "dy", dy.length, planes, d);
   float* dxd = dx.data;
   const float* dyd = dy.data;
-  for_each_plane(planes, [&](int64_t i) { std::fill(dxd + i * HW, dxd + (i + 1) * HW, dyd[i] / static_cast<float>(HW)); });
+  for_each_plane(planes, [&](int64_t i) {
+    std::fill(dxd + i * HW, dxd + (i + 1) * HW, dyd[i] / static_cast<float>(HW));
+  });
   return env.Undefined();
 }
 
