@@ -56,8 +56,18 @@ export const trainConfigSchema = z
     loss: z
       .object({
         labelSmoothing: z.number().min(0).lt(1).default(0),
+        /** Knowledge distillation from a teacher checkpoint (SPEC §3). */
+        distill: z
+          .object({
+            teacher: z.string(),
+            alpha: z.number().min(0).max(1).default(0.5),
+            temperature: z.number().positive().default(4),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
+      .refine((l) => !(l.distill && l.labelSmoothing > 0), 'label smoothing and distillation exclude each other')
       .default({}),
     /** Save a checkpoint every N epochs (the last epoch is always saved). */
     checkpointEvery: z.number().int().positive().default(1),

@@ -10,14 +10,16 @@ import type { Metrics } from '../eval/metrics.js';
 import { getKernels, type Backend } from '../kernels/index.js';
 import { createModel } from '../models/index.js';
 import { CrossEntropyLoss } from '../nn/loss.js';
+import { DistillationLoss } from '../nn/distillation.js';
+import type { Kernels } from '../kernels/kernels.js';
 import { AdamW } from '../optim/adamw.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { constant, cosine, multistep, warmup, type Schedule } from '../optim/schedules.js';
 import { SGD } from '../optim/sgd.js';
-import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { loadModelState, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { EpochRecord, Hook } from '../train/hooks.js';
 import { RunDir } from '../train/rundir.js';
-import { Trainer } from '../train/trainer.js';
+import { Trainer, type TrainingLoss } from '../train/trainer.js';
 import { UsageError } from './args.js';
 import type { TrainConfig } from './config.js';
 import { Progress } from './progress.js';
@@ -85,6 +87,35 @@ function makeOptimizer(
   return new SGD(k, params, { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
 }
 
+/** Cross-entropy (with label smoothing), or distillation from a teacher checkpoint run in eval mode. */
+function makeLoss(c: TrainConfig, kernels: Kernels, classes: number): TrainingLoss {
+  const d = c.loss.distill;
+  if (!d) {
+    const ce = new CrossEntropyLoss(c.loss.labelSmoothing, kernels);
+    return { compute: (logits, labels) => ce.compute(logits, labels) };
+  }
+  let teacher;
+  try {
+    const ck = readCheckpoint(d.teacher);
+    const tc = JSON.parse(ck.metadata.config ?? '{}') as { model?: string; width?: number; dataset?: string };
+    if (!tc.model) throw new Error(`${d.teacher}: the checkpoint has no stored config naming its model`);
+    if (tc.dataset !== c.dataset)
+      throw new Error(`${d.teacher}: the teacher was trained on ${tc.dataset}, this run uses ${c.dataset}`);
+    teacher = createModel(tc.model, { width: tc.width ?? 1, numClasses: classes });
+    loadModelState(teacher, ck);
+  } catch (e) {
+    throw new UsageError(`loss.distill.teacher: ${(e as Error).message}`);
+  }
+  teacher.useKernels(kernels).eval();
+  const kd = new DistillationLoss(d.alpha, d.temperature, kernels);
+  return {
+    compute: (logits, labels, ctx) => {
+      const t = teacher.forward({ data: ctx.batch.x, shape: ctx.batch.shape });
+      return kd.compute(logits, t, labels);
+    },
+  };
+}
+
 /** Validates everything that can be checked before training, then trains; returns the summary. */
 export async function runTraining(
   c: TrainConfig,
@@ -133,7 +164,7 @@ export async function runTraining(
   model.useKernels(kernels);
   const params = model.namedParameters();
   const optimizer = makeOptimizer(c, params, kernels);
-  const ce = new CrossEntropyLoss(c.loss.labelSmoothing, kernels);
+  const loss = makeLoss(c, kernels, data.classes);
   const hooks = extraHooks({ model });
   let interrupted = false;
   let stepsThisInvocation = 0;
@@ -145,7 +176,7 @@ export async function runTraining(
     kernels,
     optimizer,
     schedule: makeSchedule(c, trainLoader.batchesPerEpoch()),
-    loss: { compute: (logits, labels) => ce.compute(logits, labels) },
+    loss,
     train: trainLoader,
     evalSets,
     epochs: c.epochs,

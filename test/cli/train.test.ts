@@ -151,3 +151,30 @@ test('eval reproduces the run’s final test metrics; a checkpoint of another ar
   const missing = run(['eval', '--checkpoint', join(runs, 'nope.safetensors')]);
   assert.equal(missing.code, 2);
 });
+
+test('knowledge distillation from a teacher checkpoint trains; a teacher of another dataset is refused', () => {
+  const teacher = join(runs, 'basic', 'checkpoints', 'last.safetensors');
+  const r = run([...base, '--epochs', '1', '--name', 'student', '--teacher', teacher, '--kd-alpha', '0.7', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const config = JSON.parse(readFileSync(join(runs, 'student', 'config.json'), 'utf8'));
+  assert.deepEqual(config.loss.distill, { teacher, alpha: 0.7, temperature: 4 });
+  assert.ok(JSON.parse(r.stdout).final.test.accuracy > 0.3);
+  const wrong = run([
+    'train',
+    '--dataset',
+    'mnist',
+    '--epochs',
+    '1',
+    '--runs-dir',
+    runs,
+    '--name',
+    'student2',
+    '--teacher',
+    teacher,
+  ]);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /loss\.distill\.teacher: .*trained on synthetic, this run uses mnist/);
+  const both = run([...base, '--epochs', '1', '--name', 'student3', '--teacher', teacher, '--label-smoothing', '0.1']);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /label smoothing and distillation exclude each other/);
+});

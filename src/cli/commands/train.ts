@@ -48,6 +48,13 @@ const spec: CommandSpec = {
     gamma: { type: 'string', value: 'G', description: 'multistep factor [default: 0.1]' },
     'warmup-epochs': { type: 'string', value: 'E', description: 'linear warm-up epochs [default: 0]' },
     'label-smoothing': { type: 'string', value: 'A', description: 'label smoothing α [default: 0]' },
+    teacher: {
+      type: 'string',
+      value: 'FILE',
+      description: 'distil from this teacher checkpoint (loss α·T²·KL + (1−α)·CE)',
+    },
+    'kd-alpha': { type: 'string', value: 'A', description: 'distillation weight α [default: 0.5]' },
+    'kd-temperature': { type: 'string', value: 'T', description: 'distillation temperature [default: 4]' },
     seed: { type: 'string', value: 'N', description: 'seed of init, shuffling and augmentation [default: 0]' },
     threads: { type: 'string', value: 'T', description: 'threads [default: SPARSETICKETS_THREADS or all cores]' },
     backend: { type: 'string', value: 'B', description: 'auto | native | js [default: auto]' },
@@ -107,7 +114,13 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
       weightDecay: num(v, 'weight-decay'),
     },
     schedule: { kind: v.schedule, milestones, gamma: num(v, 'gamma'), warmupEpochs: num(v, 'warmup-epochs') },
-    loss: { labelSmoothing: num(v, 'label-smoothing') },
+    loss: {
+      labelSmoothing: num(v, 'label-smoothing'),
+      distill:
+        v.teacher === undefined
+          ? undefined
+          : { teacher: v.teacher, alpha: num(v, 'kd-alpha'), temperature: num(v, 'kd-temperature') },
+    },
   };
 }
 
