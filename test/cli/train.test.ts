@@ -178,3 +178,29 @@ test('knowledge distillation from a teacher checkpoint trains; a teacher of anot
   assert.equal(both.code, 2);
   assert.match(both.stderr, /label smoothing and distillation exclude each other/);
 });
+
+test('Ctrl-C (SIGINT) saves a checkpoint at a step boundary and exits with 130; the run then resumes', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [cli, ...base, '--epochs', '500', '--name', 'sigint'], {
+    env: { ...process.env, SPARSETICKETS_THREADS: '1' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  // Wait until training has certainly started (the run directory's config is written before the first step).
+  const started = Date.now();
+  while (!existsSync(join(runs, 'sigint', 'config.json')) && Date.now() - started < 20_000) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /interrupted: saving a checkpoint/);
+  const ck = readSafetensors(join(runs, 'sigint', 'checkpoints', 'last.safetensors'));
+  const position = JSON.parse(ck.metadata.position);
+  assert.ok(position.iteration > 0, 'the checkpoint records where training stopped');
+  const resumed = run(['train', '--name', 'sigint', '--runs-dir', runs, '--resume', '--quiet', '--halt-after', '3']);
+  assert.equal(resumed.code, 130, resumed.stderr);
+  const after = JSON.parse(readSafetensors(join(runs, 'sigint', 'checkpoints', 'last.safetensors')).metadata.position);
+  assert.equal(after.iteration, position.iteration + 3);
+});
