@@ -94,6 +94,16 @@ test('the shared CIFAR-10 copy loads through the binary reader', () => {
   );
 });
 
+test("Fashion-MNIST loads from Debian's dataset-fashion-mnist (gzipped IDX)", () => {
+  const d = loadDataset('fashion-mnist');
+  assert.equal(d.train.n, 60000);
+  assert.equal(d.test.n, 10000);
+  assert.deepEqual(d.shape, [1, 28, 28]);
+  const counts = new Array(10).fill(0);
+  for (const y of d.test.labels) counts[y]++;
+  assert.deepEqual(counts, new Array(10).fill(1000)); // the test set is balanced, 1,000 per class
+});
+
 test('cifar10 without --data-dir says so', () => {
   assert.throws(() => loadDataset('cifar10'), /cifar10: needs --data-dir/);
 });
