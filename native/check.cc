@@ -35,7 +35,8 @@ int64_t arg_int(const Napi::CallbackInfo& info, size_t i, const char* op, const 
   Napi::Value v = info[i];
   if (!v.IsNumber()) fail(info.Env(), where(op, name) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
-  if (d != static_cast<double>(static_cast<int64_t>(d)))
+  // Range first: casting a double outside int64's range is undefined behaviour.
+  if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) || d != static_cast<double>(static_cast<int64_t>(d)))
     fail(info.Env(), where(op, name) + " must be an integer, got " + std::to_string(d));
   return static_cast<int64_t>(d);
 }

@@ -98,3 +98,13 @@ test('sgemm: the AVX2 and portable micro-kernels (forced with SPARSETICKETS_ISA)
     assert.ok(o.worst <= 1e-4, `${isa}: relative error ${o.worst}`);
   }
 });
+
+test('binding: non-integer or out-of-range sizes are errors, not undefined behaviour', () => {
+  const A = new Float32Array(4);
+  for (const bad of [1e300, NaN, 2.5, Infinity]) {
+    assert.throws(
+      () => nk.sgemm(false, false, bad, 2, 2, 1, A, 0, 2, A, 0, 2, 0, A, 0, 2),
+      /sgemm: argument 'M' must be an integer/,
+    );
+  }
+});
