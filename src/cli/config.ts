@@ -7,6 +7,8 @@ import { BACKENDS } from '../kernels/index.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import { MODEL_NAMES, isModelName } from '../models/index.js';
 import { UsageError } from './args.js';
+import { METHODS } from '../sparse/method.js';
+import { DROP_SCHEDULES } from '../sparse/schedules.js';
 
 const positive = z.number().positive();
 const fraction = z.number().min(0).max(1);
@@ -69,6 +71,29 @@ export const trainConfigSchema = z
       .strict()
       .refine((l) => !(l.distill && l.labelSmoothing > 0), 'label smoothing and distillation exclude each other')
       .default({}),
+    /** Sparse training (SPEC §4); absent or method 'dense' trains densely. */
+    sparse: z
+      .object({
+        method: z.enum(METHODS).default('dense'),
+        sparsity: z.number().min(0).lt(1, 'sparsity must be < 1').default(0.9),
+        distribution: z.enum(['uniform', 'er', 'erk']).default('erk'),
+        denseFirst: z.boolean().default(false),
+        denseLast: z.boolean().default(false),
+        denseLayers: z.array(z.string()).default([]),
+        layerDensities: z.record(z.number().gt(0).max(1)).default({}),
+        updateInterval: z.number().int().positive('the update interval ΔT must be > 0').default(100),
+        dropFraction: z.number().min(0).max(1).optional(),
+        dropSchedule: z.enum(DROP_SCHEDULES as unknown as [string, ...string[]]).optional(),
+        updateEnd: z.number().gt(0).max(1).nullable().optional(),
+        initialDensity: z.number().gt(0).max(1).optional(),
+        finalDensity: z.number().gt(0).max(1).optional(),
+        pruneStartEpoch: z.number().min(0).optional(),
+        pruneEndEpoch: z.number().min(0).optional(),
+        pruning: z.enum(['layerwise', 'global']).default('layerwise'),
+        snfsMomentum: z.number().min(0).lt(1).default(0.9),
+      })
+      .strict()
+      .optional(),
     /** Save a checkpoint every N epochs (the last epoch is always saved). */
     checkpointEvery: z.number().int().positive().default(1),
   })

@@ -18,7 +18,11 @@ import { constant, cosine, multistep, warmup, type Schedule } from '../optim/sch
 import { SGD } from '../optim/sgd.js';
 import { loadModelState, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { EpochRecord, Hook } from '../train/hooks.js';
-import { RunDir } from '../train/rundir.js';
+import { RunDir, writeFileAtomic } from '../train/rundir.js';
+import { SparseTraining } from '../sparse/training.js';
+import { summarizeModel } from '../nn/summary.js';
+import type { Module } from '../nn/module.js';
+import { resolveSparse } from './sparse_settings.js';
 import { Trainer, type TrainingLoss } from '../train/trainer.js';
 import { UsageError } from './args.js';
 import type { TrainConfig } from './config.js';
@@ -45,6 +49,8 @@ export interface RunSummary {
   threads: number;
   backend: string;
   isa: string;
+  /** Method, final density, and training FLOPs normalised by dense training (SPEC §4). */
+  sparse?: { method: string; sparsity: number; density: number; training_flops: number; mask_updates: number };
 }
 
 export function defaultRunName(c: TrainConfig): string {
@@ -116,6 +122,50 @@ function makeLoss(c: TrainConfig, kernels: Kernels, classes: number): TrainingLo
   };
 }
 
+/** The sparse-training hook of the config's method (null for dense training); bad settings are usage errors. */
+function makeSparse(
+  c: TrainConfig,
+  model: Module,
+  kernels: Kernels,
+  optimizer: Optimizer,
+  inputShape: [number, number, number],
+  itersPerEpoch: number,
+): SparseTraining | null {
+  const settings = resolveSparse(c);
+  if (!settings) return null;
+  const summary = summarizeModel(model, inputShape);
+  const layerFlops = new Map(summary.layers.map((l) => [l.name, l.flops_dense]));
+  try {
+    return new SparseTraining(settings, {
+      model,
+      kernels,
+      optimizer,
+      seed: c.seed,
+      itersPerEpoch,
+      totalIterations: itersPerEpoch * c.epochs,
+      layerFlops,
+      otherFlops: summary.other_flops,
+    });
+  } catch (e) {
+    throw new UsageError(`sparse: ${(e as Error).message}`);
+  }
+}
+
+/** Writes the layer-wise density table (as Sup-tickets' appendix Table 9) as JSON and markdown. */
+function writeLayerReport(dir: RunDir, c: TrainConfig, sparse: SparseTraining): void {
+  const r = sparse.layerReport();
+  dir.writeJson('layer_density.json', { method: sparse.s.method, sparsity: sparse.s.sparsity, ...r });
+  const lines = [
+    `# Layer-wise density: ${c.model}, ${sparse.s.method}, sparsity ${sparse.s.sparsity} (${sparse.s.distribution})`,
+    '',
+    '| layer | shape | params | nonzeros | density |',
+    '|---|---|---|---|---|',
+    ...r.layers.map((l) => `| ${l.name} | ${l.shape.join('×')} | ${l.params} | ${l.nnz} | ${l.density.toFixed(4)} |`),
+    `| **total** | | ${r.layers.reduce((a, l) => a + l.params, 0)} | ${r.layers.reduce((a, l) => a + l.nnz, 0)} | ${r.density.toFixed(4)} |`,
+  ];
+  writeFileAtomic(join(dir.path, 'layer_density.md'), lines.join('\n') + '\n');
+}
+
 /** Validates everything that can be checked before training, then trains; returns the summary. */
 export async function runTraining(
   c: TrainConfig,
@@ -130,14 +180,6 @@ export async function runTraining(
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const name = c.name ?? defaultRunName(c);
-  const dir = (() => {
-    try {
-      return RunDir.open(c.runsDir, name, o.mode);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  })();
 
   const { train, val } = splitValidation(data.train, c.valFraction);
   const augment = c.augment ?? data.augment;
@@ -165,7 +207,17 @@ export async function runTraining(
   const params = model.namedParameters();
   const optimizer = makeOptimizer(c, params, kernels);
   const loss = makeLoss(c, kernels, data.classes);
-  const hooks = extraHooks({ model });
+  const sparse = makeSparse(c, model, kernels, optimizer, data.shape, trainLoader.batchesPerEpoch());
+  const hooks = [...(sparse ? [sparse] : []), ...extraHooks({ model })];
+  // Everything is validated: only now is the run directory created (or replaced).
+  const name = c.name ?? defaultRunName(c);
+  const dir = (() => {
+    try {
+      return RunDir.open(c.runsDir, name, o.mode);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  })();
   let interrupted = false;
   let stepsThisInvocation = 0;
   const history: EpochRecord[] = [];
@@ -271,6 +323,16 @@ export async function runTraining(
     backend: kernels.name,
     isa: kernels.isa,
   };
+  if (sparse) {
+    summary.sparse = {
+      method: sparse.s.method,
+      sparsity: sparse.s.sparsity,
+      density: sparse.masks.densities().overall,
+      training_flops: sparse.trainingFlopsRatio(),
+      mask_updates: sparse.updates.length,
+    };
+    writeLayerReport(dir, c, sparse);
+  } else summary.sparse = { method: 'dense', sparsity: 0, density: 1, training_flops: 1, mask_updates: 0 };
   dir.writeJson('summary.json', summary);
   return summary;
 }

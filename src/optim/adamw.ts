@@ -53,6 +53,10 @@ export class AdamW implements Optimizer {
     }
   }
 
+  buffers(name: string): Float32Array[] {
+    return [this.m.get(name), this.v.get(name)].filter((b): b is Float32Array => b !== undefined);
+  }
+
   stateTensors(): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
     for (const [name] of this.params) {

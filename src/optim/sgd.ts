@@ -44,6 +44,11 @@ export class SGD implements Optimizer {
     }
   }
 
+  buffers(name: string): Float32Array[] {
+    const b = this.momentum.get(name);
+    return b ? [b] : [];
+  }
+
   stateTensors(): Map<string, Float32Array> {
     return new Map([...this.momentum].map(([name, buf]) => [`momentum_buffer.${name}`, buf]));
   }

@@ -46,7 +46,7 @@ export interface LoadedCheckpoint {
   path: string;
   /** The model's own tensors (no masks, no optimiser state): what PyTorch's load_state_dict takes. */
   modelState: TensorMap;
-  /** Every other tensor ('<param>.mask', …) except the optimiser's. */
+  /** Hook state: masks ('<param>.mask') and other method tensors ('sparse.*'). */
   extra: TensorMap;
   optimizerState: Map<string, Float32Array>;
   metadata: Record<string, string>;
@@ -60,7 +60,7 @@ export function readCheckpoint(path: string): LoadedCheckpoint {
   for (const [name, t] of tensors) {
     if (name.startsWith(OPTIMIZER_PREFIX))
       optimizerState.set(name.slice(OPTIMIZER_PREFIX.length), t.data as Float32Array);
-    else if (name.endsWith('.mask')) extra.set(name, t);
+    else if (name.endsWith('.mask') || name.startsWith('sparse.')) extra.set(name, t);
     else modelState.set(name, t);
   }
   return { path, modelState, extra, optimizerState, metadata };

@@ -2,7 +2,7 @@
 import { cpus } from 'node:os';
 import { BACKENDS, getKernels, type Backend } from '../../kernels/index.js';
 import { MODEL_NAMES, isModelName } from '../../models/index.js';
-import { benchmarkTrainingStep, defaultSteps, type BenchMode } from '../../train/benchmark.js';
+import { benchmarkTrainingStep, defaultSteps, type BenchMode } from '../benchmark.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { Progress } from '../progress.js';
 
@@ -12,7 +12,7 @@ const spec: CommandSpec = {
   name: 'bench',
   summary:
     'Time training steps (forward, cross-entropy, backward, SGD momentum 0.9) of a zoo model on random data\n' +
-    'and print the median step time. Masked mode applies exact-count random masks at --sparsity with the mask\n' +
+    'and print the median step time. Masked mode applies exact-count random ERK masks at --sparsity with the mask\n' +
     'discipline of sparse training (gradients, weights and momentum masked every step).',
   options: {
     model: { type: 'string', value: 'NAME', default: 'lenet300', description: 'zoo model' },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../config.js';
 import { RunDir } from '../../train/rundir.js';
+import { METHODS } from '../../sparse/method.js';
 import { defaultRunName, runTraining } from '../training_run.js';
 
 const spec: CommandSpec = {
@@ -55,7 +56,63 @@ const spec: CommandSpec = {
     },
     'kd-alpha': { type: 'string', value: 'A', description: 'distillation weight α [default: 0.5]' },
     'kd-temperature': { type: 'string', value: 'T', description: 'distillation temperature [default: 4]' },
-    seed: { type: 'string', value: 'N', description: 'seed of init, shuffling and augmentation [default: 0]' },
+    method: { type: 'string', value: 'M', description: `sparse training: ${METHODS.join(' | ')} [default: dense]` },
+    sparsity: {
+      type: 'string',
+      value: 'S',
+      description: 'final sparsity of the prunable layers, in [0, 1) [default: 0.9]',
+    },
+    distribution: {
+      type: 'string',
+      value: 'D',
+      description: 'layer-wise densities: erk | er | uniform [default: erk]',
+    },
+    'dense-first': { type: 'boolean', description: 'keep the first prunable layer dense' },
+    'dense-last': { type: 'boolean', description: 'keep the last prunable layer dense' },
+    'dense-layers': {
+      type: 'string',
+      value: 'GLOBS',
+      description: 'comma-separated weight-name globs kept dense, e.g. "classifier.*"',
+    },
+    'layer-density': {
+      type: 'string',
+      value: 'GLOB=D,…',
+      description: 'explicit densities, e.g. "fc1.weight=0.05,fc3.*=1"',
+    },
+    'update-interval': { type: 'string', value: 'ΔT', description: 'iterations between mask updates [default: 100]' },
+    'drop-fraction': { type: 'string', value: 'P', description: 'initial drop fraction p0 [default: 0.3; GraNet 0.5]' },
+    'drop-schedule': {
+      type: 'string',
+      value: 'K',
+      description: 'cosine | cosine-floor | constant [default: cosine; GraNet cosine-floor]',
+    },
+    'update-end': {
+      type: 'string',
+      value: 'F|never',
+      description: 'stop mask updates after this fraction of training [default: 0.75; GraNet never]',
+    },
+    'initial-density': {
+      type: 'string',
+      value: 'D',
+      description: 'GraNet/GMP starting density [default: GraNet 0.5, GMP 1]',
+    },
+    'final-density': { type: 'string', value: 'D', description: 'GraNet/GMP final density (= 1 − sparsity)' },
+    'prune-start-epoch': {
+      type: 'string',
+      value: 'E',
+      description: 'GraNet/GMP: first epoch of gradual pruning [default: 0]',
+    },
+    'prune-end-epoch': {
+      type: 'string',
+      value: 'E',
+      description: 'GraNet/GMP: last epoch of gradual pruning [default: 110/160 of the run]',
+    },
+    pruning: { type: 'string', value: 'P', description: 'SNIP selection: layerwise | global [default: layerwise]' },
+    seed: {
+      type: 'string',
+      value: 'N',
+      description: 'seed of init, masks, shuffling, augmentation and growth [default: 0]',
+    },
     threads: { type: 'string', value: 'T', description: 'threads [default: SPARSETICKETS_THREADS or all cores]' },
     backend: { type: 'string', value: 'B', description: 'auto | native | js [default: auto]' },
     name: { type: 'string', value: 'NAME', description: 'run name [default: <model>-<dataset>-s<seed>]' },
@@ -72,6 +129,7 @@ const spec: CommandSpec = {
     'sparsetickets train --model resnet20 --dataset cifar10 --data-dir ../shared/datasets/cifar10-jpeg --epochs 15',
     'sparsetickets train --config run.yaml --seed 2',
     'sparsetickets train --name lenet300-dense --resume',
+    'sparsetickets train --model lenet300 --epochs 20 --method rigl --sparsity 0.98 --update-interval 100 --drop-fraction 0.3',
   ],
 };
 
@@ -92,7 +150,45 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
             return n;
           });
   if (v.augment && v['no-augment']) throw new UsageError('train: --augment and --no-augment contradict each other');
+  const list = (name: string) =>
+    v[name] === undefined
+      ? undefined
+      : String(v[name])
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
+  const layerDensities =
+    v['layer-density'] === undefined
+      ? undefined
+      : Object.fromEntries(
+          list('layer-density')!.map((pair) => {
+            const [glob, d] = pair.split('=');
+            const n = Number(d);
+            if (!glob || d === undefined || !Number.isFinite(n))
+              throw new UsageError(`train: --layer-density wants GLOB=DENSITY pairs, got '${pair}'`);
+            return [glob, n];
+          }),
+        );
+  const sparse = {
+    method: v.method,
+    sparsity: num(v, 'sparsity'),
+    distribution: v.distribution,
+    denseFirst: v['dense-first'] || undefined,
+    denseLast: v['dense-last'] || undefined,
+    denseLayers: list('dense-layers'),
+    layerDensities,
+    updateInterval: num(v, 'update-interval'),
+    dropFraction: num(v, 'drop-fraction'),
+    dropSchedule: v['drop-schedule'],
+    updateEnd: v['update-end'] === 'never' ? null : num(v, 'update-end'),
+    initialDensity: num(v, 'initial-density'),
+    finalDensity: num(v, 'final-density'),
+    pruneStartEpoch: num(v, 'prune-start-epoch'),
+    pruneEndEpoch: num(v, 'prune-end-epoch'),
+    pruning: v.pruning,
+  };
   return {
+    sparse: Object.values(sparse).some((x) => x !== undefined) ? sparse : undefined,
     model: v.model,
     width: num(v, 'width'),
     dataset: v.dataset,

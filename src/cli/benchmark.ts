@@ -1,12 +1,14 @@
 // Times training steps of a zoo model: forward, softmax cross-entropy, backward, SGD (lr 0.01, momentum 0.9,
-// weight decay 5e-4) — the same step as ../shared/bench/pytorch_reference.py — and, in masked mode, the mask
-// discipline of SPEC §4 (gradients masked before the update, weights and momentum after it).
+// weight decay 5e-4) — the same step as ../shared/bench/pytorch_reference.py — and, in masked mode, ERK masks
+// at the sparsity with the mask discipline of SPEC §4 (gradients masked before the update, weights and
+// momentum after it).
 import { getKernels, type Backend } from '../kernels/index.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { createModel, modelInputShape } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { SGD } from '../optim/sgd.js';
-import { randomMasks, type MaskSet } from '../sparse/random_masks.js';
+import { plannedDensities, prunableParams } from '../sparse/layers.js';
+import { Masks } from '../sparse/masks.js';
 import { cpuDescription } from '../util/cpu.js';
 import { Rng } from '../util/rng.js';
 
@@ -56,7 +58,7 @@ function trainingStep(
   shape: number[],
   y: Int32Array,
   sgd: SGD,
-  masks: MaskSet | null,
+  masks: Masks | null,
   scratch: { dlogits?: Float32Array; probs?: Float32Array },
 ): number {
   model.zeroGrad();
@@ -68,9 +70,9 @@ function trainingStep(
   }
   const loss = k.softmaxCrossEntropy(scratch.dlogits, scratch.probs!, logits.data, y, n, c, 0);
   model.backward({ data: scratch.dlogits, shape: [n, c] });
-  masks?.maskGradients();
+  masks?.maskGradients(k);
   sgd.step();
-  masks?.maskWeightsAndMomentum(sgd.momentum);
+  masks?.maskWeights(k, (name) => sgd.buffers(name));
   return loss;
 }
 
@@ -87,8 +89,17 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
   for (let i = 0; i < y.length; i++) y[i] = rng.int(10);
   const params = model.namedParameters();
   const sgd = new SGD(k, params, { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
-  const masks = o.mode === 'masked' ? randomMasks(k, params, o.sparsity, o.seed) : null;
-  masks?.maskWeightsAndMomentum(sgd.momentum);
+  const erk = {
+    distribution: 'erk' as const,
+    denseFirst: false,
+    denseLast: false,
+    denseLayers: [],
+    layerDensities: {},
+  };
+  const prunable = prunableParams(params);
+  const masks =
+    o.mode === 'masked' ? Masks.random(prunable, plannedDensities(prunable, erk, o.sparsity), o.seed) : null;
+  masks?.maskWeights(k);
   const scratch = {};
   const total = o.warmup + o.steps;
   const times: number[] = [];

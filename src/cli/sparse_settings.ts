@@ -1,0 +1,44 @@
+// Resolves the config's `sparse` section into the settings of a method, with its defaults, and checks what
+// can only be checked against the run (GraNet's densities, the pruning window) before training starts.
+import { methodDefaults, type SparseSettings } from '../sparse/method.js';
+import type { DropSchedule } from '../sparse/schedules.js';
+import { UsageError } from './args.js';
+import type { TrainConfig } from './config.js';
+
+export function resolveSparse(c: TrainConfig): SparseSettings | null {
+  const sp = c.sparse;
+  if (!sp || sp.method === 'dense') return null;
+  const d = methodDefaults(sp.method, c.epochs);
+  const sparsity = sp.finalDensity !== undefined ? 1 - sp.finalDensity : sp.sparsity;
+  const s: SparseSettings = {
+    method: sp.method,
+    sparsity,
+    distribution: sp.distribution,
+    denseFirst: sp.denseFirst,
+    denseLast: sp.denseLast,
+    denseLayers: sp.denseLayers,
+    layerDensities: sp.layerDensities,
+    updateInterval: sp.updateInterval,
+    dropFraction: sp.dropFraction ?? d.dropFraction ?? 0.3,
+    dropSchedule: (sp.dropSchedule as DropSchedule | undefined) ?? d.dropSchedule ?? 'cosine',
+    updateEnd: sp.updateEnd !== undefined ? sp.updateEnd : d.updateEnd !== undefined ? d.updateEnd : 0.75,
+    initialDensity: sp.initialDensity ?? d.initialDensity ?? 1,
+    pruneStartEpoch: sp.pruneStartEpoch ?? d.pruneStartEpoch ?? 0,
+    pruneEndEpoch: sp.pruneEndEpoch ?? d.pruneEndEpoch ?? c.epochs,
+    pruning: sp.pruning,
+    snfsMomentum: sp.snfsMomentum,
+  };
+  if (s.method === 'granet' || s.method === 'gmp') {
+    if (1 - s.sparsity > s.initialDensity)
+      throw new UsageError(
+        `sparse: ${s.method}'s final density ${+(1 - s.sparsity).toFixed(6)} is above its initial density ${s.initialDensity}`,
+      );
+    if (!(s.pruneEndEpoch > s.pruneStartEpoch))
+      throw new UsageError(
+        `sparse: pruneEndEpoch (${s.pruneEndEpoch}) must be after pruneStartEpoch (${s.pruneStartEpoch})`,
+      );
+    if (s.pruneEndEpoch > c.epochs)
+      throw new UsageError(`sparse: pruneEndEpoch (${s.pruneEndEpoch}) is beyond the run's ${c.epochs} epochs`);
+  }
+  return s;
+}

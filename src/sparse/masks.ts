@@ -1,0 +1,95 @@
+// Binary masks over the prunable weights (Conv2d/Linear weights, SPEC §4) and the mask discipline applied
+// every step: gradients of pruned weights are zeroed before the optimiser step, weights and momentum are
+// multiplied by the mask after it, so pruned weights never move. Masks are 0/1 Float32Arrays (the engine
+// multiplies by them); checkpoints store them as uint8 tensors '<param>.mask'.
+import type { Kernels } from '../kernels/kernels.js';
+import type { Parameter } from '../nn/module.js';
+import { Rng } from '../util/rng.js';
+import type { TensorMap } from '../util/safetensors.js';
+import { zerosAt } from './distribution.js';
+
+export interface MaskedLayer {
+  name: string;
+  param: Parameter;
+  mask: Float32Array;
+}
+
+export class Masks {
+  readonly layers: MaskedLayer[];
+  private readonly byName: Map<string, MaskedLayer>;
+
+  constructor(layers: MaskedLayer[]) {
+    this.layers = layers;
+    this.byName = new Map(layers.map((l) => [l.name, l]));
+  }
+
+  /** Masks with exactly round((1 − d_l)·n_l) zeros per layer, chosen by a seeded shuffle (not Bernoulli draws). */
+  static random(params: [string, Parameter][], densities: Map<string, number>, seed: number): Masks {
+    return new Masks(
+      params
+        .filter(([name]) => densities.has(name))
+        .map(([name, param]) => {
+          const n = param.size;
+          const mask = new Float32Array(n).fill(1);
+          const order = Rng.derive(seed, `mask:${name}`).permutation(n);
+          const zeros = zerosAt(n, densities.get(name)!);
+          for (let i = 0; i < zeros; i++) mask[order[i]] = 0;
+          return { name, param, mask };
+        }),
+    );
+  }
+
+  get(name: string): MaskedLayer | undefined {
+    return this.byName.get(name);
+  }
+
+  nnz(layer: MaskedLayer): number {
+    let n = 0;
+    for (let i = 0; i < layer.mask.length; i++) n += layer.mask[i];
+    return n;
+  }
+
+  /** Per-layer and overall density. */
+  densities(): { layers: Map<string, number>; overall: number } {
+    const layers = new Map<string, number>();
+    let kept = 0;
+    let total = 0;
+    for (const l of this.layers) {
+      const nnz = this.nnz(l);
+      layers.set(l.name, nnz / l.mask.length);
+      kept += nnz;
+      total += l.mask.length;
+    }
+    return { layers, overall: total ? kept / total : 1 };
+  }
+
+  maskGradients(k: Kernels): void {
+    for (const l of this.layers) k.mul(l.param.grad, l.param.grad, l.mask);
+  }
+
+  /** Weights and (when given) the optimiser's per-parameter buffers, e.g. SGD momentum. */
+  maskWeights(k: Kernels, buffers?: (name: string) => Float32Array[]): void {
+    for (const l of this.layers) {
+      k.mul(l.param.data, l.param.data, l.mask);
+      for (const b of buffers?.(l.name) ?? []) k.mul(b, b, l.mask);
+    }
+  }
+
+  stateTensors(): TensorMap {
+    const out: TensorMap = new Map();
+    for (const l of this.layers) {
+      out.set(`${l.name}.mask`, { dtype: 'U8', shape: [...l.param.shape], data: Uint8Array.from(l.mask) });
+    }
+    return out;
+  }
+
+  loadStateTensors(t: TensorMap): void {
+    for (const l of this.layers) {
+      const m = t.get(`${l.name}.mask`);
+      if (!m) throw new Error(`checkpoint has no mask '${l.name}.mask'`);
+      if (m.data.length !== l.mask.length)
+        throw new Error(`mask '${l.name}.mask' has ${m.data.length} entries, expected ${l.mask.length}`);
+      for (let i = 0; i < l.mask.length; i++) l.mask[i] = Number(m.data[i]) ? 1 : 0;
+    }
+  }
+}

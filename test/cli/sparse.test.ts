@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readSafetensors } from '../../src/util/safetensors.js';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const runs = mkdtempSync(join(tmpdir(), 'st-sparse-'));
+const run = (args: string[]) => {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SPARSETICKETS_THREADS: '2' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const base = [
+  'train',
+  '--dataset',
+  'synthetic',
+  '--model',
+  'lenet300',
+  '--batch',
+  '32',
+  '--epochs',
+  '2',
+  '--runs-dir',
+  runs,
+  '--quiet',
+];
+
+test('train --method rigl: masks in the checkpoint, layer-density report, training FLOPs in the summary; resume keeps masks', () => {
+  const r = run([
+    ...base,
+    '--method',
+    'rigl',
+    '--sparsity',
+    '0.9',
+    '--update-interval',
+    '5',
+    '--name',
+    'rigl',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.equal(s.sparse.method, 'rigl');
+  assert.ok(Math.abs(s.sparse.density - 0.1) < 1e-3);
+  assert.ok(
+    s.sparse.training_flops > 0.1 && s.sparse.training_flops < 0.5,
+    `training FLOPs ${s.sparse.training_flops}`,
+  );
+  assert.ok(s.sparse.mask_updates > 0);
+  const ck = readSafetensors(join(runs, 'rigl', 'checkpoints', 'last.safetensors'));
+  const mask = ck.tensors.get('fc1.weight.mask')!;
+  assert.equal(mask.dtype, 'U8');
+  const w = ck.tensors.get('fc1.weight')!.data as Float32Array;
+  for (let i = 0; i < w.length; i++) if (mask.data[i] === 0) assert.ok(w[i] === 0);
+  const report = JSON.parse(readFileSync(join(runs, 'rigl', 'layer_density.json'), 'utf8'));
+  assert.deepEqual(
+    report.layers.map((l: { name: string }) => l.name),
+    ['fc1.weight', 'fc2.weight', 'fc3.weight'],
+  );
+  assert.match(readFileSync(join(runs, 'rigl', 'layer_density.md'), 'utf8'), /\| fc1\.weight \| 300×784 \| 235200 \|/);
+  // The masks travel through --resume: an interrupted run ends with the same masks as an uninterrupted one.
+  assert.equal(
+    run([...base, '--method', 'rigl', '--update-interval', '5', '--name', 'rigl-halt', '--halt-after', '17']).code,
+    130,
+  );
+  assert.equal(run(['train', '--name', 'rigl-halt', '--runs-dir', runs, '--resume', '--quiet']).code, 0);
+  const resumed = readSafetensors(join(runs, 'rigl-halt', 'checkpoints', 'last.safetensors')).tensors;
+  for (const [name, t] of ck.tensors) assert.deepEqual(resumed.get(name)!.data, t.data, `${name} differs after resume`);
+});
+
+test('every method trains from the CLI', () => {
+  for (const method of ['static', 'snip', 'set', 'snfs', 'granet', 'gmp']) {
+    const r = run([
+      ...base,
+      '--method',
+      method,
+      '--sparsity',
+      '0.8',
+      '--update-interval',
+      '10',
+      '--name',
+      method,
+      '--json',
+    ]);
+    assert.equal(r.code, 0, `${method}: ${r.stderr}`);
+    const s = JSON.parse(r.stdout);
+    assert.equal(s.sparse.method, method);
+    assert.ok(Math.abs(s.sparse.density - 0.2) < 2e-3, `${method} density ${s.sparse.density}`);
+  }
+});
+
+test('bad sparse settings: a clear error and exit 2 before training starts', () => {
+  const cases: [string[], RegExp][] = [
+    [['--method', 'rigl', '--sparsity', '1'], /sparsity must be < 1/],
+    [['--method', 'rigl', '--sparsity', '-0.5'], /sparse\.sparsity: Number must be greater than or equal to 0/],
+    [['--method', 'rigl', '--update-interval', '0'], /the update interval ΔT must be > 0/],
+    [
+      ['--method', 'rigl', '--dense-layers', 'conv*'],
+      /dense layer pattern 'conv\*' matches no prunable layer; layers: fc1\.weight, fc2\.weight, fc3\.weight/,
+    ],
+    [
+      ['--method', 'static', '--layer-density', 'fc1.weight=0.999', '--sparsity', '0.99'],
+      /leave no room for overall sparsity 0\.99/,
+    ],
+    [
+      ['--method', 'granet', '--initial-density', '0.2', '--sparsity', '0.5'],
+      /final density 0\.5 is above its initial density 0\.2/,
+    ],
+    [['--method', 'magic'], /sparse\.method: Invalid enum value.*'rigl'/],
+  ];
+  cases.forEach(([args, pattern], i) => {
+    const r = run([...base, ...args, '--name', `bad${i}`]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(!existsSync(join(runs, `bad${i}`)), 'no run directory for a rejected config');
+  });
+});
