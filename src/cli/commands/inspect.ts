@@ -2,7 +2,8 @@
 // sparsity and distribution, and forward FLOPs (dense and sparse).
 import { MODEL_NAMES, createModel, isModelName, modelInputShape } from '../../models/index.js';
 import { summarizeModel, type ModelSummary } from '../../nn/summary.js';
-import { DISTRIBUTIONS, layerDensities, zerosAt, type Distribution } from '../../sparse/distribution.js';
+import { DISTRIBUTIONS, zerosAt, type Distribution } from '../../sparse/distribution.js';
+import { plannedDensities, prunableParams } from '../../sparse/layers.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
 
 const spec: CommandSpec = {
@@ -47,12 +48,17 @@ export function inspectModel(o: {
   denseLast: boolean;
 }): ModelSummary {
   const model = createModel(o.model, { width: o.width, numClasses: o.classes });
-  const prunable = model.namedParameters().filter(([, p]) => p.prunable);
-  const layers = prunable.map(([name, p]) => ({ name, shape: p.shape }));
-  const dense = new Set<string>();
-  if (o.denseFirst && layers.length) dense.add(layers[0].name);
-  if (o.denseLast && layers.length) dense.add(layers[layers.length - 1].name);
-  const densities = layerDensities(layers, { sparsity: o.sparsity, distribution: o.distribution, dense });
+  const densities = plannedDensities(
+    prunableParams(model.namedParameters()),
+    {
+      distribution: o.distribution,
+      denseFirst: o.denseFirst,
+      denseLast: o.denseLast,
+      denseLayers: [],
+      layerDensities: {},
+    },
+    o.sparsity,
+  );
   const summary = summarizeModel(model, modelInputShape(o.model), densities);
   // nnz from the exact zero count a mask holds, as the masks are built.
   for (const l of summary.layers) l.nnz = l.params - zerosAt(l.params, l.density);
