@@ -17,23 +17,6 @@
 namespace st {
 namespace {
 
-constexpr int64_t kParallelMin = 1 << 15;
-constexpr int64_t kGrain = 1 << 13;  // minimum elements per task
-
-// Runs fn(begin, end) over [0, n) in contiguous chunks, on the pool when n is large.
-template <class F>
-void for_chunks(int64_t n, F fn) {
-  int64_t parts = n >= kParallelMin ? std::min<int64_t>(threads(), n / kGrain) : 1;
-  if (parts <= 1) {
-    fn(0, n);
-    return;
-  }
-  parallel_for(parts, [&](int64_t t) {
-    int64_t b, e;
-    split_range(n, parts, t, &b, &e);
-    fn(b, e);
-  });
-}
 
 struct Sgd {
   float lr, momentum, dampening, weightDecay;

@@ -20,4 +20,21 @@ inline void split_range(int64_t n, int64_t parts, int64_t i, int64_t* begin, int
 void set_threads(int n);
 int threads();
 
+// Runs fn(begin, end) over [0, n) in contiguous chunks, one per thread, when n ≥ parallel_min (and at
+// least `grain` elements per chunk); serially otherwise. The split depends only on n and the thread count.
+template <class F>
+void for_chunks(int64_t n, F fn, int64_t parallel_min = int64_t{1} << 15, int64_t grain = int64_t{1} << 13) {
+  int64_t parts = n >= parallel_min ? n / grain : 1;
+  if (parts > threads()) parts = threads();
+  if (parts <= 1) {
+    fn(int64_t{0}, n);
+    return;
+  }
+  parallel_for(parts, [&](int64_t t) {
+    int64_t b, e;
+    split_range(n, parts, t, &b, &e);
+    fn(b, e);
+  });
+}
+
 }  // namespace st
