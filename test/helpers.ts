@@ -1,5 +1,6 @@
 // Shared test utilities: seeded random data, error measures, and the two kernel backends.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { jsKernels } from '../src/kernels/js/index.js';
 import { loadAddon, nativeKernels } from '../src/kernels/native.js';
@@ -57,4 +58,16 @@ export function native(): Kernels {
 /** Absolute path of a file in test/fixtures (the tests run from dist/test/…, the fixtures stay in test/). */
 export function fixturePath(name: string): string {
   return fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
+}
+
+/** Path of the compiled `sparsetickets` command. */
+export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+/** Runs the CLI synchronously; returns its exit code and output. */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

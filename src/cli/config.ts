@@ -94,8 +94,8 @@ export const trainConfigSchema = z
       })
       .strict()
       .optional(),
-    /** Save a checkpoint every N epochs (the last epoch is always saved). */
-    checkpointEvery: z.number().int().positive().default(1),
+    /** Keep checkpoints/epoch-NNNN.safetensors every N epochs (0: only checkpoints/last.safetensors). */
+    checkpointEvery: z.number().int().nonnegative().default(0),
   })
   .strict();
 

@@ -222,6 +222,15 @@ export async function runTraining(
   let stepsThisInvocation = 0;
   const history: EpochRecord[] = [];
   const progress = new Progress(`train ${name}`, 'it');
+  const checkpoint = (file: string) =>
+    saveCheckpoint(join(dir.checkpoints, file), {
+      model,
+      optimizer,
+      hooks,
+      position: trainer.position,
+      config: c,
+      modelName: c.model,
+    });
 
   const trainer = new Trainer({
     model,
@@ -246,14 +255,9 @@ export async function runTraining(
     onEpochEnd: (record) => {
       history.push(record);
       dir.appendMetrics(record);
-      saveCheckpoint(join(dir.checkpoints, 'last.safetensors'), {
-        model,
-        optimizer,
-        hooks,
-        position: trainer.position,
-        config: c,
-        modelName: c.model,
-      });
+      checkpoint('last.safetensors');
+      if (c.checkpointEvery > 0 && record.epoch % c.checkpointEvery === 0)
+        checkpoint(`epoch-${String(record.epoch).padStart(4, '0')}.safetensors`);
       const line = Object.entries(record.eval)
         .map(([k, m]) => `${k} acc ${(100 * m.accuracy).toFixed(2)}% nll ${m.nll.toFixed(4)}`)
         .join(', ');
@@ -290,16 +294,7 @@ export async function runTraining(
   } finally {
     process.off('SIGINT', onSigint);
   }
-  if (status === 'interrupted') {
-    saveCheckpoint(join(dir.checkpoints, 'last.safetensors'), {
-      model,
-      optimizer,
-      hooks,
-      position: trainer.position,
-      config: c,
-      modelName: c.model,
-    });
-  }
+  if (status === 'interrupted') checkpoint('last.safetensors');
 
   const last = history[history.length - 1];
   const withVal = history.filter((h) => h.eval.val);

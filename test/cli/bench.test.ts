@@ -1,14 +1,8 @@
 import { test } from 'node:test';
+import { runCli } from '../helpers.js';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runCli;
 
 test('bench --json prints one object with the fields the checks rely on', () => {
   const r = run([

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
+import { runCli } from '../helpers.js';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+const run = (args: string[]) => {
+  const r = runCli(args);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+};
 
 test('inspect --json: layers with shapes, params, densities, nnz and FLOPs that add up', () => {
   const r = run(['inspect', '--model', 'lenet5', '--sparsity', '0.9', '--distribution', 'erk', '--json']);

@@ -1,21 +1,13 @@
 import { test } from 'node:test';
+import { runCli } from '../helpers.js';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../../src/util/safetensors.js';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const runs = mkdtempSync(join(tmpdir(), 'st-sparse-'));
-const run = (args: string[]) => {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, SPARSETICKETS_THREADS: '2' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+const run = (args: string[]) => runCli(args, { SPARSETICKETS_THREADS: '2' });
 const base = [
   'train',
   '--dataset',

@@ -1,22 +1,13 @@
 import { test } from 'node:test';
+import { CLI, runCli } from '../helpers.js';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../../src/util/safetensors.js';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const runs = mkdtempSync(join(tmpdir(), 'st-train-'));
-
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, SPARSETICKETS_THREADS: '2' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCli(args, { SPARSETICKETS_THREADS: '2' });
 
 const base = [
   'train',
@@ -34,7 +25,7 @@ const base = [
 ];
 
 test('train writes config.json, metrics.jsonl, summary.json and a checkpoint; --json prints the summary', () => {
-  const r = run([...base, '--epochs', '2', '--name', 'basic', '--json']);
+  const r = run([...base, '--epochs', '2', '--name', 'basic', '--json', '--checkpoint-every', '1']);
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.equal(summary.status, 'completed');
@@ -61,6 +52,9 @@ test('train writes config.json, metrics.jsonl, summary.json and a checkpoint; --
   const ck = readSafetensors(join(dir, 'checkpoints', 'last.safetensors'));
   assert.deepEqual(ck.tensors.get('fc1.weight')?.shape, [300, 784]);
   assert.ok(ck.tensors.has('optimizer.momentum_buffer.fc1.weight'));
+  const kept = readSafetensors(join(dir, 'checkpoints', 'epoch-0001.safetensors'));
+  assert.equal(JSON.parse(kept.metadata.position).epoch, 1);
+  assert.ok(existsSync(join(dir, 'checkpoints', 'epoch-0002.safetensors')));
   assert.equal(JSON.parse(ck.metadata.config).model, 'lenet300');
 });
 
@@ -181,7 +175,7 @@ test('knowledge distillation from a teacher checkpoint trains; a teacher of anot
 
 test('Ctrl-C (SIGINT) saves a checkpoint at a step boundary and exits with 130; the run then resumes', async () => {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [cli, ...base, '--epochs', '500', '--name', 'sigint'], {
+  const child = spawn(process.execPath, [CLI, ...base, '--epochs', '500', '--name', 'sigint'], {
     env: { ...process.env, SPARSETICKETS_THREADS: '1' },
   });
   let stderr = '';
