@@ -18,8 +18,22 @@
       "cflags_cc!": ["-fno-exceptions", "-O2", "-O1", "-O0"]
     },
     {
+      "target_name": "sparse_avx512",
+      "type": "static_library",
+      "sources": ["native/sparse_avx512.cc"],
+      "cflags_cc": ["<@(common_cflags)", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma", "-mavx2", "-Wno-maybe-uninitialized"],
+      "cflags_cc!": ["-fno-exceptions", "-O2", "-O1", "-O0"]
+    },
+    {
+      "target_name": "sparse_avx2",
+      "type": "static_library",
+      "sources": ["native/sparse_avx2.cc"],
+      "cflags_cc": ["<@(common_cflags)", "-mavx2", "-mfma"],
+      "cflags_cc!": ["-fno-exceptions", "-O2", "-O1", "-O0"]
+    },
+    {
       "target_name": "sparsetickets",
-      "dependencies": ["gemm_avx512", "gemm_avx2"],
+      "dependencies": ["gemm_avx512", "gemm_avx2", "sparse_avx512", "sparse_avx2"],
       "sources": [
         "native/binding.cc",
         "native/check.cc",
@@ -33,7 +47,8 @@
         "native/pool.cc",
         "native/loss.cc",
         "native/elementwise.cc",
-        "native/optim.cc"
+        "native/optim.cc",
+        "native/sparse.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8"],

@@ -14,6 +14,7 @@ void register_pool(Napi::Env env, Napi::Object exports);
 void register_loss(Napi::Env env, Napi::Object exports);
 void register_elementwise(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
+void register_sparse(Napi::Env env, Napi::Object exports);
 }  // namespace st
 
 namespace {
@@ -41,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   st::register_loss(env, exports);
   st::register_elementwise(env, exports);
   st::register_optim(env, exports);
+  st::register_sparse(env, exports);
   return exports;
 }
 

@@ -39,6 +39,28 @@ export interface PoolShape {
   padW: number;
 }
 
+/**
+ * CSR of a sparse M×K matrix: row r's nonzeros are colIdx[rowPtr[r]..rowPtr[r+1]) with values at the same
+ * positions. Column indices increase strictly within each row (the order csrFromMask produces).
+ */
+export interface Csr {
+  M: number;
+  K: number;
+  rowPtr: Int32Array;
+  colIdx: Int32Array;
+  values: Float32Array;
+}
+
+/**
+ * CSC view of a Csr's pattern (cscView): column k's nonzeros are in rows rowIdx[colPtr[k]..colPtr[k+1]),
+ * ascending, with their values at W.values[valuePos[j]]. Valid until the pattern changes; the values may change.
+ */
+export interface CscView {
+  colPtr: Int32Array;
+  rowIdx: Int32Array;
+  valuePos: Int32Array;
+}
+
 export type Activation = 'relu' | 'swish' | 'mish';
 
 export interface SgdOptions {
@@ -92,6 +114,18 @@ export interface Kernels {
     x: Float32Array,
     s: ConvShape,
   ): void;
+
+  // --- sparse weights: W [M, K] in CSR; activations feature-major, row-major: X and dX [K, N], Y and dY [M, N]
+  // (N = batch for Linear, samples·pixels of an im2col chunk for convolution) ---
+  /** Y[M,N] = W·X (+ beta·Y): W in CSR, X [K,N] row-major. beta = 0 never reads Y. */
+  spmm(Y: Float32Array, W: Csr, X: Float32Array, N: number, beta: number): void;
+  /** dX[K,N] = Wᵀ·dY (overwrite), dY [M,N]. Wt is W's CSC view (cscView), built once per mask change. */
+  spmmT(dX: Float32Array, W: Csr, Wt: CscView, dY: Float32Array, N: number): void;
+  /**
+   * SDDMM: dValues[j] += Σ_n dY[r,n]·X[c,n] for each nonzero j = (r, c) of W: the weight gradient at the kept
+   * positions only.
+   */
+  sddmm(dValues: Float32Array, W: Csr, dY: Float32Array, X: Float32Array, N: number): void;
 
   // --- batch normalisation over [N, C, HW] (BatchNorm1d: HW = 1) ---
   /**

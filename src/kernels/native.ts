@@ -51,6 +51,10 @@ export function nativeKernels(a: Addon): Kernels {
     setThreads: (n) => a.setThreads(n),
     threads: () => a.threads() as number,
     sgemm: a.sgemm as Kernels['sgemm'],
+    spmm: (Y, W, X, N, beta) => a.spmm(Y, W.M, W.K, W.rowPtr, W.colIdx, W.values, X, N, beta),
+    spmmT: (dX, W, Wt, dY, N) =>
+      a.spmmT(dX, W.M, W.K, W.rowPtr, W.colIdx, W.values, Wt.colPtr, Wt.rowIdx, Wt.valuePos, dY, N),
+    sddmm: (dValues, W, dY, X, N) => a.sddmm(dValues, W.M, W.K, W.rowPtr, W.colIdx, dY, X, N),
     conv2dForward: (y, x, w, bias, s) => a.conv2dForward(y, x, w, bias, ...conv(s)),
     conv2dBackwardInput: (dx, dy, w, s) => a.conv2dBackwardInput(dx, dy, w, ...conv(s)),
     conv2dBackwardWeight: (dw, dbias, dy, x, s) => a.conv2dBackwardWeight(dw, dbias, dy, x, ...conv(s)),

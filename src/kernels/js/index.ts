@@ -15,6 +15,7 @@ import {
 import { softmaxCrossEntropy } from './loss.js';
 import { add, addBiasRows, axpy, mul, scale, sumRows } from './elementwise.js';
 import { sgdUpdate } from './optim.js';
+import { sddmm, spmm, spmmT } from './sparse.js';
 
 export function jsKernels(): Kernels {
   return {
@@ -23,6 +24,9 @@ export function jsKernels(): Kernels {
     setThreads: () => {},
     threads: () => 1,
     sgemm,
+    spmm,
+    spmmT,
+    sddmm,
     conv2dForward,
     conv2dBackwardInput,
     conv2dBackwardWeight,
