@@ -51,6 +51,8 @@ export class SparseTraining implements Hook {
   private flopsSum = 0;
   private flopsSteps = 0;
   private readonly denseStepFlops: number;
+  /** Forward FLOPs with the current masks; recomputed only when the masks change (not on the step's hot path). */
+  private sparseForwardFlops = 0;
 
   constructor(
     readonly s: SparseSettings,
@@ -65,6 +67,7 @@ export class SparseTraining implements Hook {
     this.masks = Masks.random(prunable, densities, c.seed);
     this.snipPending = s.method === 'snip';
     this.denseStepFlops = 3 * this.forwardFlops(true);
+    this.sparseForwardFlops = this.forwardFlops();
     this.masks.maskWeights(c.kernels);
   }
 
@@ -112,6 +115,7 @@ export class SparseTraining implements Hook {
     this.masks.maskWeights(this.k, this.optimizerBuffers);
     this.flopsSum += this.denseStepFlops;
     this.snipPending = false;
+    this.sparseForwardFlops = this.forwardFlops();
   }
 
   afterBackward(ctx: StepContext): void {
@@ -145,8 +149,8 @@ export class SparseTraining implements Hook {
   }
 
   private countFlops(it: number): void {
-    const fS = this.forwardFlops();
-    const fD = this.forwardFlops(true);
+    const fS = this.sparseForwardFlops;
+    const fD = this.denseStepFlops / 3;
     const dt = this.s.updateInterval;
     const updating = it <= this.updateEnd && this.s.method !== 'dense';
     let step: number;
@@ -199,6 +203,7 @@ export class SparseTraining implements Hook {
     }
     record.density = this.masks.densities().overall;
     this.updates.push(record);
+    this.sparseForwardFlops = this.forwardFlops();
   }
 
   private growScoresOf(name: string, param: Parameter, it: number): Float32Array {
@@ -224,6 +229,7 @@ export class SparseTraining implements Hook {
 
   loadStateTensors(t: TensorMap): void {
     this.masks.loadStateTensors(t);
+    this.sparseForwardFlops = this.forwardFlops();
     for (const [key, v] of t) {
       if (key.startsWith('sparse.snfs_momentum.'))
         this.denseMomentum.set(key.slice('sparse.snfs_momentum.'.length), v.data as Float32Array);
