@@ -41,6 +41,8 @@
         "native/gemm.cc",
         "native/gemm_binding.cc",
         "native/conv.cc",
+        "native/conv_args.cc",
+        "native/conv_chunks.cc",
         "native/im2col.cc",
         "native/batchnorm.cc",
         "native/activation.cc",
@@ -48,7 +50,10 @@
         "native/loss.cc",
         "native/elementwise.cc",
         "native/optim.cc",
-        "native/sparse.cc"
+        "native/sparse.cc",
+        "native/sparse_args.cc",
+        "native/sparse_conv.cc",
+        "native/transpose.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8"],

@@ -15,6 +15,8 @@ void register_loss(Napi::Env env, Napi::Object exports);
 void register_elementwise(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
 void register_sparse(Napi::Env env, Napi::Object exports);
+void register_sparse_conv(Napi::Env env, Napi::Object exports);
+void register_transpose(Napi::Env env, Napi::Object exports);
 }  // namespace st
 
 namespace {
@@ -43,6 +45,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   st::register_elementwise(env, exports);
   st::register_optim(env, exports);
   st::register_sparse(env, exports);
+  st::register_sparse_conv(env, exports);
+  st::register_transpose(env, exports);
   return exports;
 }
 

@@ -22,6 +22,8 @@ F32 arg_f32_or_null(const Napi::CallbackInfo& info, size_t i, const char* op, co
   return arg_f32(info, i, op, name);
 }
 
+bool arg_given(const Napi::CallbackInfo& info, size_t i) { return !info[i].IsNull() && !info[i].IsUndefined(); }
+
 int32_t* arg_i32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, int64_t* length) {
   Napi::Value v = info[i];
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)

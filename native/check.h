@@ -16,6 +16,8 @@ struct F32 {
 F32 arg_f32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // Same, but null/undefined gives {nullptr, 0}.
 F32 arg_f32_or_null(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
+// Whether optional argument i was given (not null or undefined): an empty array then still fails its check.
+bool arg_given(const Napi::CallbackInfo& info, size_t i);
 int32_t* arg_i32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, int64_t* length);
 int64_t arg_int(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 double arg_num(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);

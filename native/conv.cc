@@ -12,13 +12,13 @@
 #include <napi.h>
 
 #include <algorithm>
-#include <array>
 #include <cstring>
-#include <exception>
 #include <string>
 #include <vector>
 
 #include "check.h"
+#include "conv_args.h"
+#include "conv_chunks.h"
 #include "gemm.h"
 #include "im2col.h"
 #include "threadpool.h"
@@ -26,51 +26,22 @@
 namespace st {
 namespace {
 
-// A chunk gets at least this many GEMM columns (samples·OH·OW) when the batch allows it: each GEMM call repacks
-// the weights (and the weight gradient is read and written once per call), which must be amortised.
-constexpr int64_t kChunkCols = 1024;
-
 // ---- scratch memory ----
 
-// Per-task buffers, kept between calls. They are grown on the calling thread, before the parallel region,
-// so that a failed allocation becomes a JS Error rather than an abort inside a worker.
 enum Slot { kCol, kMat, kPack, kAccW, kAccB, kSlots };
-std::vector<std::array<std::vector<float>, kSlots>> g_scratch;
-
-// Buffers of `count` floats for tasks [from, tasks); the result is indexed by task (null below `from`).
-std::vector<float*> scratch(Napi::Env env, const char* op, int64_t from, int64_t tasks, Slot slot, int64_t count) {
-  std::vector<float*> ptrs(tasks, nullptr);
-  try {
-    if (static_cast<int64_t>(g_scratch.size()) < tasks) g_scratch.resize(tasks);
-    for (int64_t t = from; t < tasks; ++t) {
-      std::vector<float>& v = g_scratch[t][slot];
-      if (static_cast<int64_t>(v.size()) < count) {
-        std::vector<float>().swap(v);  // free before growing: the old contents are not needed
-        v.resize(count);
-      }
-      ptrs[t] = v.data();
-    }
-  } catch (const std::exception&) {
-    fail(env, std::string(op) + ": out of memory for " + std::to_string(tasks) + " scratch buffers of " +
-                  std::to_string(count) + " floats");
-  }
-  return ptrs;
-}
+TaskScratch g_scratch(kSlots);
 
 // ---- the batch split ----
 
 struct Plan {
-  int64_t parts;   // tasks, each a contiguous range of samples
-  int64_t ns;      // samples per chunk
-  bool pointwise;  // 1×1, stride 1, no padding: the col matrix is the packed input itself
+  int64_t parts;  // tasks, each a contiguous range of samples
+  int64_t ns;     // samples per chunk
 };
 
 Plan make_plan(const ConvGeom& g) {
   Plan p;
   p.parts = std::min<int64_t>(threads(), g.N);
-  const int64_t per_task = (g.N + p.parts - 1) / p.parts;
-  p.ns = std::min(per_task, (kChunkCols + g.P() - 1) / g.P());
-  p.pointwise = g.R == 1 && g.S == 1 && g.strideH == 1 && g.strideW == 1 && !g.padded();
+  p.ns = chunk_samples(g.P(), (g.N + p.parts - 1) / p.parts);
   return p;
 }
 
@@ -84,89 +55,21 @@ void for_each_range(const ConvGeom& g, const Plan& p, Fn fn) {
   });
 }
 
-// mat[k, p·m + i] = t[i, k, p] for m samples of [K, P]: NCHW → the chunk's column order.
-void to_chunk(const float* t, int64_t K, int64_t P, int64_t m, float* mat) {
-  for (int64_t k = 0; k < K; ++k)
-    for (int64_t i = 0; i < m; ++i) {
-      const float* src = t + (i * K + k) * P;
-      float* d = mat + k * P * m + i;
-      for (int64_t p = 0; p < P; ++p) d[p * m] = src[p];
-    }
-}
-
-// t[i, k, p] = mat[k, p·m + i] + bias[k] (bias may be null): the chunk's column order → NCHW.
-void from_chunk(const float* mat, const float* bias, int64_t K, int64_t P, int64_t m, float* t) {
-  for (int64_t k = 0; k < K; ++k) {
-    const float b = bias ? bias[k] : 0.0f;
-    for (int64_t i = 0; i < m; ++i) {
-      const float* src = mat + k * P * m + i;
-      float* d = t + (i * K + k) * P;
-      for (int64_t p = 0; p < P; ++p) d[p] = src[p * m] + b;
-    }
-  }
-}
-
-void add_bias(float* y, const float* bias, int64_t K, int64_t P) {
-  for (int64_t k = 0; k < K; ++k)
-    for (int64_t p = 0; p < P; ++p) y[k * P + p] += bias[k];
-}
-
-// Σ v[0..n), in a fixed order that the compiler can vectorise (16 interleaved partial sums).
-float sum(const float* v, int64_t n) {
-  float part[16] = {};
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    for (int j = 0; j < 16; ++j) part[j] += v[i + j];
-  float total = 0.0f;
-  for (int j = 0; j < 16; ++j) total += part[j];
-  for (; i < n; ++i) total += v[i];
-  return total;
-}
-
-// dst[i] += Σ_t src[t][i], t in order, parallel over i: bit-identical for a given number of sources.
-void reduce_into(float* dst, const std::vector<float*>& src, int64_t len) {
-  const int64_t parts = std::min<int64_t>(threads(), std::max<int64_t>(1, len / 4096));
-  parallel_for(parts, [&](int64_t t) {
-    int64_t b, e;
-    split_range(len, parts, t, &b, &e);
-    for (const float* s : src)
-      for (int64_t i = b; i < e; ++i) dst[i] += s[i];
-  });
-}
-
 // ---- im2col + GEMM ----
 // Per chunk of m samples starting at n, and per group: xt [Cg, Hp, Wp, m] is the packed input (see im2col.h),
 // col [Kc, P·m] the lowered input, and y, dy are used in the same column order ([K, P·m], `mat`) unless m = 1.
 
-// The packed input of group grp: x itself for one unpadded sample.
-const float* pack_input(const ConvGeom& g, const float* x, int64_t n, int64_t m, int64_t grp, float* xt) {
-  const int64_t HW = g.H * g.W;
-  const float* xg = x + (n * g.C + grp * g.Cg()) * HW;
-  if (m == 1 && !g.padded()) return xg;
-  pack_chunk(xg, g.C * HW, m, g, xt);
-  return xt;
-}
-
-// The col matrix of group grp.
-const float* lower(const ConvGeom& g, const Plan& p, const float* x, int64_t n, int64_t m, int64_t grp, float* col,
-                   float* xt) {
-  const float* packed = pack_input(g, x, n, m, grp, xt);
-  if (p.pointwise) return packed;
-  im2col(packed, m, g, col);
-  return col;
-}
-
 void gemm_forward(const ConvGeom& g, const Plan& p, float* y, const float* x, const float* w, const float* bias) {
   const int64_t K = g.K, P = g.P(), Kg = g.Kg(), Kc = g.Kc();
   for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
-    float* col = g_scratch[t][kCol].data();
-    float* mat = g_scratch[t][kMat].data();
-    float* xt = g_scratch[t][kPack].data();
+    float* col = g_scratch.at(t, kCol);
+    float* mat = g_scratch.at(t, kMat);
+    float* xt = g_scratch.at(t, kPack);
     for (int64_t n = n0; n < n1; n += p.ns) {
       const int64_t m = std::min(p.ns, n1 - n), cols = m * P;
       float* out = m == 1 ? y + n * K * P : mat;  // one sample: write straight into y
       for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const float* b = lower(g, p, x, n, m, grp, col, xt);
+        const float* b = lower(g, x, n, m, grp, col, xt);
         sgemm_serial(false, false, Kg, cols, Kc, 1.0f, w + grp * Kg * Kc, Kc, b, cols, 0.0f, out + grp * Kg * cols,
                      cols);
       }
@@ -182,9 +85,9 @@ void gemm_forward(const ConvGeom& g, const Plan& p, float* y, const float* x, co
 void gemm_backward_input(const ConvGeom& g, const Plan& p, float* dx, const float* dy, const float* w) {
   const int64_t K = g.K, P = g.P(), Kg = g.Kg(), Kc = g.Kc(), HW = g.H * g.W;
   for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
-    float* dcol = g_scratch[t][kCol].data();
-    float* mat = g_scratch[t][kMat].data();
-    float* xt = g_scratch[t][kPack].data();
+    float* dcol = g_scratch.at(t, kCol);
+    float* mat = g_scratch.at(t, kMat);
+    float* xt = g_scratch.at(t, kPack);
     for (int64_t n = n0; n < n1; n += p.ns) {
       const int64_t m = std::min(p.ns, n1 - n), cols = m * P;
       const float* dyc = dy + n * K * P;
@@ -195,10 +98,10 @@ void gemm_backward_input(const ConvGeom& g, const Plan& p, float* dx, const floa
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         float* dxg = dx + (n * g.C + grp * g.Cg()) * HW;
         float* dxt = m == 1 && !g.padded() ? dxg : xt;  // the packed gradient, unpacked into dx at the end
-        float* d = p.pointwise ? dxt : dcol;
+        float* d = g.pointwise() ? dxt : dcol;
         sgemm_serial(true, false, Kc, cols, Kg, 1.0f, w + grp * Kg * Kc, Kc, dyc + grp * Kg * cols, cols, 0.0f, d,
                      cols);
-        if (!p.pointwise) {
+        if (!g.pointwise()) {
           std::memset(dxt, 0, static_cast<size_t>(g.Cg() * g.Hp() * g.Wp() * m) * sizeof(float));
           col2im_add(dcol, m, g, dxt);
         }
@@ -214,9 +117,9 @@ void gemm_backward_weight(const ConvGeom& g, const Plan& p, float* dw, float* db
                           const float* x, const std::vector<float*>& accw, const std::vector<float*>& accb) {
   const int64_t K = g.K, P = g.P(), Kg = g.Kg(), Kc = g.Kc();
   for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
-    float* col = g_scratch[t][kCol].data();
-    float* mat = g_scratch[t][kMat].data();
-    float* xt = g_scratch[t][kPack].data();
+    float* col = g_scratch.at(t, kCol);
+    float* mat = g_scratch.at(t, kMat);
+    float* xt = g_scratch.at(t, kPack);
     float* aw = t == 0 ? dw : accw[t];
     float* ab = dbias == nullptr ? nullptr : t == 0 ? dbias : accb[t];
     if (ab && t > 0) std::fill(ab, ab + K, 0.0f);
@@ -229,7 +132,7 @@ void gemm_backward_weight(const ConvGeom& g, const Plan& p, float* dw, float* db
         dyc = mat;
       }
       for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const float* b = lower(g, p, x, n, m, grp, col, xt);
+        const float* b = lower(g, x, n, m, grp, col, xt);
         sgemm_serial(false, true, Kg, Kc, cols, 1.0f, dyc + grp * Kg * cols, cols, b, cols, beta, aw + grp * Kg * Kc,
                      Kc);
       }
@@ -292,8 +195,8 @@ void depthwise_forward(const ConvGeom& g, const Plan& p, float* y, const float* 
   const int64_t K = g.K, P = g.P(), OW = g.OW, RS = g.R * g.S, Kg = g.Kg();
   const ConvGeom ga = all_channels(g);
   for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
-    float* mat = g_scratch[t][kMat].data();
-    float* xt = g_scratch[t][kPack].data();
+    float* mat = g_scratch.at(t, kMat);
+    float* xt = g_scratch.at(t, kPack);
     for (int64_t n = n0; n < n1; n += p.ns) {
       const int64_t m = std::min(p.ns, n1 - n);
       const float* packed = pack_input(ga, x, n, m, 0, xt);
@@ -321,8 +224,8 @@ void depthwise_backward_input(const ConvGeom& g, const Plan& p, float* dx, const
   const int64_t K = g.K, P = g.P(), OW = g.OW, RS = g.R * g.S, Kg = g.Kg(), HW = g.H * g.W;
   const ConvGeom ga = all_channels(g);
   for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
-    float* mat = g_scratch[t][kMat].data();
-    float* xt = g_scratch[t][kPack].data();
+    float* mat = g_scratch.at(t, kMat);
+    float* xt = g_scratch.at(t, kPack);
     for (int64_t n = n0; n < n1; n += p.ns) {
       const int64_t m = std::min(p.ns, n1 - n);
       const float* dyc = dy + n * K * P;
@@ -354,9 +257,9 @@ void depthwise_backward_weight(const ConvGeom& g, const Plan& p, float* dw, floa
   const int64_t K = g.K, P = g.P(), OW = g.OW, RS = g.R * g.S, Kg = g.Kg();
   const ConvGeom ga = all_channels(g);
   for_each_range(g, p, [&](int64_t t, int64_t n0, int64_t n1) {
-    float* rows = g_scratch[t][kCol].data();
-    float* mat = g_scratch[t][kMat].data();
-    float* xt = g_scratch[t][kPack].data();
+    float* rows = g_scratch.at(t, kCol);
+    float* mat = g_scratch.at(t, kMat);
+    float* xt = g_scratch.at(t, kPack);
     float* aw = t == 0 ? dw : accw[t];
     float* ab = dbias == nullptr ? nullptr : t == 0 ? dbias : accb[t];
     if (t > 0) std::fill(aw, aw + K * RS, 0.0f);
@@ -393,66 +296,16 @@ bool is_depthwise(const ConvGeom& g) { return g.groups > 1 && g.Cg() == 1; }
 
 // ---- binding ----
 
-std::string describe(const ConvGeom& g) {
-  auto s = [](int64_t v) { return std::to_string(v); };
-  return "N=" + s(g.N) + " C=" + s(g.C) + " H=" + s(g.H) + " W=" + s(g.W) + " K=" + s(g.K) + " R=" + s(g.R) +
-         " S=" + s(g.S) + " stride=" + s(g.strideH) + "x" + s(g.strideW) + " pad=" + s(g.padH) + "x" + s(g.padW) +
-         " groups=" + s(g.groups);
-}
-
-// a·b·c·d, failing on overflow (the lengths are then surely wrong).
-int64_t product(Napi::Env env, const char* op, const std::string& detail, std::initializer_list<int64_t> factors) {
-  int64_t p = 1;
-  for (int64_t f : factors)
-    if (__builtin_mul_overflow(p, f, &p)) fail(env, std::string(op) + ": sizes overflow (" + detail + ")");
-  return p;
-}
-
-// Reads the 12 shape integers starting at argument i and validates them.
-ConvGeom arg_geom(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  Napi::Env env = info.Env();
-  ConvGeom g;
-  const char* names[] = {"N", "C", "H", "W", "K", "R", "S", "strideH", "strideW", "padH", "padW", "groups"};
-  int64_t* fields[] = {&g.N, &g.C, &g.H, &g.W, &g.K, &g.R, &g.S, &g.strideH, &g.strideW, &g.padH, &g.padW, &g.groups};
-  for (size_t j = 0; j < 12; ++j) *fields[j] = arg_int(info, i + j, op, names[j]);
-  g.OH = g.OW = 0;
-  const std::string d = describe(g);
-  for (size_t j = 0; j < 12; ++j) {
-    const bool pad = j == 9 || j == 10;
-    if (pad ? *fields[j] < 0 : *fields[j] < 1)
-      fail(env, std::string(op) + ": " + names[j] + " must be " + (pad ? ">= 0" : ">= 1") + " (" + d + ")");
-  }
-  if (g.C % g.groups != 0 || g.K % g.groups != 0)
-    fail(env, std::string(op) + ": groups must divide C and K (" + d + ")");
-  if (g.H + 2 * g.padH < g.R || g.W + 2 * g.padW < g.S)
-    fail(env, std::string(op) + ": the kernel is larger than the padded input, output size < 1 (" + d + ")");
-  g.OH = (g.H + 2 * g.padH - g.R) / g.strideH + 1;
-  g.OW = (g.W + 2 * g.padW - g.S) / g.strideW + 1;
-  return g;
-}
-
-// Whether optional argument i was given (not null or undefined): an empty array then still fails its check.
-bool given(const Napi::CallbackInfo& info, size_t i) { return !info[i].IsNull() && !info[i].IsUndefined(); }
-
-struct Lengths {
-  int64_t x, w, y;
-};
-
-Lengths lengths(Napi::Env env, const char* op, const ConvGeom& g) {
-  const std::string d = describe(g);
-  return Lengths{product(env, op, d, {g.N, g.C, g.H, g.W}), product(env, op, d, {g.K, g.Cg(), g.R, g.S}),
-                 product(env, op, d, {g.N, g.K, g.OH, g.OW})};
-}
-
 // Sizes every task's chunk buffers for one pass (`weight`: the weight-gradient pass).
 void reserve(Napi::Env env, const char* op, const ConvGeom& g, const Plan& p, bool weight) {
   const std::string d = describe(g);
   const int64_t cols = product(env, op, d, {p.ns, g.P()});
-  int64_t col = p.pointwise ? 1 : product(env, op, d, {g.Kc(), cols});
+  int64_t col = g.pointwise() ? 1 : product(env, op, d, {g.Kc(), cols});
   if (is_depthwise(g)) col = weight ? product(env, op, d, {g.R, g.S, g.OW, p.ns}) : 1;
-  scratch(env, op, 0, p.parts, kCol, col);
-  scratch(env, op, 0, p.parts, kMat, p.ns > 1 ? product(env, op, d, {g.K, cols}) : 1);
-  scratch(env, op, 0, p.parts, kPack, product(env, op, d, {is_depthwise(g) ? g.C : g.Cg(), g.Hp(), g.Wp(), p.ns}));
+  g_scratch.get(env, op, 0, p.parts, kCol, col);
+  g_scratch.get(env, op, 0, p.parts, kMat, p.ns > 1 ? product(env, op, d, {g.K, cols}) : 1);
+  const int64_t packed = product(env, op, d, {is_depthwise(g) ? g.C : g.Cg(), g.Hp(), g.Wp(), p.ns});
+  g_scratch.get(env, op, 0, p.parts, kPack, packed);
 }
 
 // conv2dForward(y, x, w, bias | null, N, C, H, W, K, R, S, strideH, strideW, padH, padW, groups)
@@ -463,11 +316,11 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   F32 bias = arg_f32_or_null(info, 3, op, "bias");
   ConvGeom g = arg_geom(info, 4, op);
   const std::string d = describe(g);
-  Lengths len = lengths(env, op, g);
+  ConvLengths len = conv_lengths(env, op, g);
   check_len(env, op, "y", y.length, len.y, d);
   check_len(env, op, "x", x.length, len.x, d);
   check_len(env, op, "w", w.length, len.w, d);
-  if (given(info, 3)) check_len(env, op, "bias", bias.length, g.K, d);
+  if (arg_given(info, 3)) check_len(env, op, "bias", bias.length, g.K, d);
   Plan p = make_plan(g);
   reserve(env, op, g, p, false);
   if (is_depthwise(g)) {
@@ -485,7 +338,7 @@ Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
   F32 dx = arg_f32(info, 0, op, "dx"), dy = arg_f32(info, 1, op, "dy"), w = arg_f32(info, 2, op, "w");
   ConvGeom g = arg_geom(info, 3, op);
   const std::string d = describe(g);
-  Lengths len = lengths(env, op, g);
+  ConvLengths len = conv_lengths(env, op, g);
   check_len(env, op, "dx", dx.length, len.x, d);
   check_len(env, op, "dy", dy.length, len.y, d);
   check_len(env, op, "w", w.length, len.w, d);
@@ -507,16 +360,16 @@ Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
   F32 dy = arg_f32(info, 2, op, "dy"), x = arg_f32(info, 3, op, "x");
   ConvGeom g = arg_geom(info, 4, op);
   const std::string d = describe(g);
-  Lengths len = lengths(env, op, g);
+  ConvLengths len = conv_lengths(env, op, g);
   check_len(env, op, "dw", dw.length, len.w, d);
-  if (given(info, 1)) check_len(env, op, "dbias", dbias.length, g.K, d);
+  if (arg_given(info, 1)) check_len(env, op, "dbias", dbias.length, g.K, d);
   check_len(env, op, "dy", dy.length, len.y, d);
   check_len(env, op, "x", x.length, len.x, d);
   Plan p = make_plan(g);
   reserve(env, op, g, p, true);
   // Per-task partial gradients (task 0 accumulates in place), added in task order afterwards.
-  std::vector<float*> accw = scratch(env, op, 1, p.parts, kAccW, len.w);
-  std::vector<float*> accb = scratch(env, op, 1, p.parts, kAccB, dbias.data ? g.K : 1);
+  std::vector<float*> accw = g_scratch.get(env, op, 1, p.parts, kAccW, len.w);
+  std::vector<float*> accb = g_scratch.get(env, op, 1, p.parts, kAccB, dbias.data ? g.K : 1);
   if (is_depthwise(g)) {
     depthwise_backward_weight(g, p, dw.data, dbias.data, dy.data, x.data, accw, accb);
   } else {

@@ -22,6 +22,8 @@ struct ConvGeom {
   int64_t Hp() const { return H + 2 * padH; }
   int64_t Wp() const { return W + 2 * padW; }
   bool padded() const { return padH > 0 || padW > 0; }
+  // 1×1, stride 1, no padding: the col matrix is the packed input itself.
+  bool pointwise() const { return R == 1 && S == 1 && strideH == 1 && strideW == 1 && !padded(); }
 };
 
 // Outputs o in [*lo, *hi) of a dimension read input o·stride − pad + k inside [0, in); the others read padding.

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { jsKernels } from '../src/kernels/js/index.js';
 import { loadAddon, nativeKernels } from '../src/kernels/native.js';
-import type { Kernels } from '../src/kernels/kernels.js';
+import { outSize, type ConvShape, type Kernels } from '../src/kernels/kernels.js';
 
 /** A small deterministic generator for test data (not the project's RNG). */
 export function lcg(seed: number): () => number {
@@ -46,6 +46,31 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   assert.ok(e <= tol, `${what}: relative error ${e.toExponential(3)} > ${tol}`);
 }
 
+/** A random 0/1 mask [M, K] of the given density, with rows emptyEvery·i left empty (when emptyEvery > 0). */
+export function randomMask(M: number, K: number, density: number, seed: number, emptyEvery = 0): Float32Array {
+  const r = lcg(seed);
+  const mask = new Float32Array(M * K);
+  for (let i = 0; i < M; i++) {
+    if (emptyEvery > 0 && i % emptyEvery === 0) continue;
+    for (let k = 0; k < K; k++) mask[i * K + k] = r() < density ? 1 : 0;
+  }
+  return mask;
+}
+
+/** [N, C, H, W, K, R, S, strideH, strideW, padH, padW, groups] */
+export type ConvDims = [number, number, number, number, number, number, number, number, number, number, number, number];
+
+export function convShape([N, C, H, W, K, R, S, strideH, strideW, padH, padW, groups]: ConvDims): ConvShape {
+  return { N, C, H, W, K, R, S, strideH, strideW, padH, padW, groups };
+}
+
+/** Lengths of a convolution's x, w and y. */
+export function convSizes(s: ConvShape): { x: number; w: number; y: number } {
+  const OH = outSize(s.H, s.R, s.strideH, s.padH);
+  const OW = outSize(s.W, s.S, s.strideW, s.padW);
+  return { x: s.N * s.C * s.H * s.W, w: (s.K * s.C * s.R * s.S) / s.groups, y: s.N * s.K * OH * OW };
+}
+
 export const js: Kernels = jsKernels();
 
 /** The native kernels; tests that need them fail loudly if the addon is not built. */
@@ -53,6 +78,17 @@ export function native(): Kernels {
   const addon = loadAddon();
   if (addon instanceof Error) throw addon;
   return nativeKernels(addon);
+}
+
+/** fn() run with k set to n threads (restored afterwards). */
+export function withThreads<T>(k: Kernels, n: number, fn: () => T): T {
+  const before = k.threads();
+  k.setThreads(n);
+  try {
+    return fn();
+  } finally {
+    k.setThreads(before);
+  }
 }
 
 /** Absolute path of a file in test/fixtures (the tests run from dist/test/…, the fixtures stay in test/). */

@@ -127,6 +127,27 @@ export interface Kernels {
    */
   sddmm(dValues: Float32Array, W: Csr, dY: Float32Array, X: Float32Array, N: number): void;
 
+  /**
+   * Convolution with a sparse weight (groups 1): W is the [K, C·R·S] weight matrix in CSR (columns ordered
+   * (c, r, s) as PyTorch's [K, C, R, S] flattened). y[N,K,OH,OW] = conv(x, W) + bias[K] (bias may be null).
+   */
+  sparseConv2dForward(y: Float32Array, x: Float32Array, W: Csr, bias: Float32Array | null, s: ConvShape): void;
+  /**
+   * Backward of sparseConv2dForward in one pass over the im2col chunks: dValues[j] += ∂loss/∂W at W's nonzero j
+   * (the weight gradient at the kept positions only), dbias += Σ dy over N,OH,OW (may be null), and
+   * dx = convᵀ(dy, W) (overwritten; dx may be null when the input gradient is not needed).
+   */
+  sparseConv2dBackward(
+    dx: Float32Array | null,
+    dValues: Float32Array,
+    dbias: Float32Array | null,
+    dy: Float32Array,
+    x: Float32Array,
+    W: Csr,
+    Wt: CscView,
+    s: ConvShape,
+  ): void;
+
   // --- batch normalisation over [N, C, HW] (BatchNorm1d: HW = 1) ---
   /**
    * Training mode: normalise with batch statistics, save mean and 1/sqrt(var+eps) for backward, update
@@ -213,6 +234,8 @@ export interface Kernels {
   mul(out: Float32Array, a: Float32Array, b: Float32Array): void;
   /** x *= alpha */
   scale(x: Float32Array, alpha: number): void;
+  /** out[cols, rows] = aᵀ for a [rows, cols] (row-major both). */
+  transpose(out: Float32Array, a: Float32Array, rows: number, cols: number): void;
   /** y[N, F] += bias[F] broadcast over rows (Linear bias) */
   addBiasRows(y: Float32Array, bias: Float32Array, rows: number, F: number): void;
   /** dbias[F] += Σ_rows dy[rows, F] */

@@ -55,6 +55,25 @@ export function nativeKernels(a: Addon): Kernels {
     spmmT: (dX, W, Wt, dY, N) =>
       a.spmmT(dX, W.M, W.K, W.rowPtr, W.colIdx, W.values, Wt.colPtr, Wt.rowIdx, Wt.valuePos, dY, N),
     sddmm: (dValues, W, dY, X, N) => a.sddmm(dValues, W.M, W.K, W.rowPtr, W.colIdx, dY, X, N),
+    sparseConv2dForward: (y, x, W, bias, s) =>
+      a.sparseConv2dForward(y, x, W.M, W.K, W.rowPtr, W.colIdx, W.values, bias, ...conv(s)),
+    sparseConv2dBackward: (dx, dValues, dbias, dy, x, W, Wt, s) =>
+      a.sparseConv2dBackward(
+        dx,
+        dValues,
+        dbias,
+        dy,
+        x,
+        W.M,
+        W.K,
+        W.rowPtr,
+        W.colIdx,
+        W.values,
+        Wt.colPtr,
+        Wt.rowIdx,
+        Wt.valuePos,
+        ...conv(s),
+      ),
     conv2dForward: (y, x, w, bias, s) => a.conv2dForward(y, x, w, bias, ...conv(s)),
     conv2dBackwardInput: (dx, dy, w, s) => a.conv2dBackwardInput(dx, dy, w, ...conv(s)),
     conv2dBackwardWeight: (dw, dbias, dy, x, s) => a.conv2dBackwardWeight(dw, dbias, dy, x, ...conv(s)),
@@ -74,6 +93,7 @@ export function nativeKernels(a: Addon): Kernels {
     axpy: a.axpy as Kernels['axpy'],
     mul: a.mul as Kernels['mul'],
     scale: a.scale as Kernels['scale'],
+    transpose: a.transpose as Kernels['transpose'],
     addBiasRows: a.addBiasRows as Kernels['addBiasRows'],
     sumRows: a.sumRows as Kernels['sumRows'],
     sgdUpdate: (param, grad, buf, o: SgdOptions, firstStep) =>

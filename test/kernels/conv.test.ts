@@ -1,25 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertClose, js, native, randomArray } from '../helpers.js';
-import { outSize, type ConvShape } from '../../src/kernels/kernels.js';
+import {
+  assertClose,
+  convShape as shape,
+  convSizes as sizes,
+  js,
+  native,
+  randomArray,
+  type ConvDims,
+} from '../helpers.js';
+import type { ConvShape } from '../../src/kernels/kernels.js';
 import * as ref from '../../src/kernels/js/conv.js';
 
 const nk = native();
 
-// [N, C, H, W, K, R, S, strideH, strideW, padH, padW, groups]
-type Dims = [number, number, number, number, number, number, number, number, number, number, number, number];
-
-function shape([N, C, H, W, K, R, S, strideH, strideW, padH, padW, groups]: Dims): ConvShape {
-  return { N, C, H, W, K, R, S, strideH, strideW, padH, padW, groups };
-}
-
-function sizes(s: ConvShape) {
-  const OH = outSize(s.H, s.R, s.strideH, s.padH);
-  const OW = outSize(s.W, s.S, s.strideW, s.padW);
-  return { x: s.N * s.C * s.H * s.W, w: (s.K * s.C * s.R * s.S) / s.groups, y: s.N * s.K * OH * OW };
-}
-
-const CASES: Dims[] = [
+const CASES: ConvDims[] = [
   [2, 3, 7, 5, 4, 3, 3, 1, 1, 1, 1, 1], // odd, non-square
   [3, 4, 9, 9, 6, 3, 3, 2, 2, 1, 1, 1], // stride 2
   [2, 5, 8, 6, 3, 5, 5, 1, 1, 2, 2, 1], // 5×5, pad 2

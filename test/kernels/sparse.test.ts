@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertClose, js, lcg, native, randomArray } from '../helpers.js';
+import { assertClose, js, native, randomArray, randomMask, withThreads } from '../helpers.js';
 import type { Csr, CscView, Kernels } from '../../src/kernels/kernels.js';
 import {
   checkCsr,
@@ -12,17 +12,6 @@ import {
 } from '../../src/kernels/sparse_format.js';
 
 const nk = native();
-
-/** A random 0/1 mask [M, K] of the given density, with rows emptyEvery·i left empty (when emptyEvery > 0). */
-function randomMask(M: number, K: number, density: number, seed: number, emptyEvery = 0): Float32Array {
-  const r = lcg(seed);
-  const mask = new Float32Array(M * K);
-  for (let i = 0; i < M; i++) {
-    if (emptyEvery > 0 && i % emptyEvery === 0) continue;
-    for (let k = 0; k < K; k++) mask[i * K + k] = r() < density ? 1 : 0;
-  }
-  return mask;
-}
 
 function randomCsr(M: number, K: number, density: number, seed: number, emptyEvery = 0): Csr {
   return csrFromMask(randomArray(M * K, seed), randomMask(M, K, density, seed + 1, emptyEvery), M, K);
@@ -37,16 +26,6 @@ function products(k: Kernels, W: Csr, Wt: CscView, X: Float32Array, dY: Float32A
   const dV = randomArray(W.values.length, seed + 1);
   k.sddmm(dV, W, dY, X, N);
   return { Y, dX, dV };
-}
-
-function withThreads<T>(n: number, fn: () => T): T {
-  const before = nk.threads();
-  nk.setThreads(n);
-  try {
-    return fn();
-  } finally {
-    nk.setThreads(before);
-  }
 }
 
 test('csrFromMask, cscView, csrToDense, scatterValues and gatherValues round trip', () => {
@@ -133,7 +112,7 @@ test('spmm, spmmT, sddmm: native equals the reference on random CSR matrices', (
       const dY = randomArray(M * N, seed++);
       const want = products(js, W, Wt, X, dY, N, seed);
       for (const threads of [1, 2]) {
-        const got = withThreads(threads, () => products(nk, W, Wt, X, dY, N, seed));
+        const got = withThreads(nk, threads, () => products(nk, W, Wt, X, dY, N, seed));
         const what = `M=${M} K=${K} d=${d} N=${N} threads=${threads}`;
         assertClose(got.Y, want.Y, 1e-4, `spmm ${what}`);
         assertClose(got.dX, want.dX, 1e-4, `spmmT ${what}`);
@@ -253,7 +232,7 @@ test('spmm, spmmT, sddmm: bit-identical across repeated runs and thread counts',
   for (const N of [128, 300, 512]) {
     const X = randomArray(K * N, 401);
     const dY = randomArray(M * N, 402);
-    const runs = [1, 1, 2, 2, 3].map((t) => withThreads(t, () => products(nk, W, Wt, X, dY, N, 403)));
+    const runs = [1, 1, 2, 2, 3].map((t) => withThreads(nk, t, () => products(nk, W, Wt, X, dY, N, 403)));
     for (const r of runs.slice(1)) {
       assert.deepEqual(r.Y, runs[0].Y, `spmm N=${N}`);
       assert.deepEqual(r.dX, runs[0].dX, `spmmT N=${N}`);

@@ -1,4 +1,4 @@
-// Reference elementwise arithmetic and the row broadcasts of a Linear bias.
+// Reference elementwise arithmetic, the transpose, and the row broadcasts of a Linear bias.
 import type { Floats } from './floats.js';
 
 /** out = a + b */
@@ -19,6 +19,11 @@ export function mul(out: Floats, a: Floats, b: Floats): void {
 /** x *= alpha */
 export function scale(x: Floats, alpha: number): void {
   for (let i = 0; i < x.length; i++) x[i] *= alpha;
+}
+
+/** out[cols, rows] = aᵀ for a [rows, cols]. */
+export function transpose(out: Floats, a: Floats, rows: number, cols: number): void {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
 }
 
 /** y[rows, F] += bias[F] on every row. */

@@ -13,9 +13,10 @@ import {
   maxPool2dForward,
 } from './pool.js';
 import { softmaxCrossEntropy } from './loss.js';
-import { add, addBiasRows, axpy, mul, scale, sumRows } from './elementwise.js';
+import { add, addBiasRows, axpy, mul, scale, sumRows, transpose } from './elementwise.js';
 import { sgdUpdate } from './optim.js';
 import { sddmm, spmm, spmmT } from './sparse.js';
+import { sparseConv2dBackward, sparseConv2dForward } from './sparse_conv.js';
 
 export function jsKernels(): Kernels {
   return {
@@ -27,6 +28,8 @@ export function jsKernels(): Kernels {
     spmm,
     spmmT,
     sddmm,
+    sparseConv2dForward,
+    sparseConv2dBackward,
     conv2dForward,
     conv2dBackwardInput,
     conv2dBackwardWeight,
@@ -46,6 +49,7 @@ export function jsKernels(): Kernels {
     axpy,
     mul,
     scale,
+    transpose,
     addBiasRows,
     sumRows,
     sgdUpdate,
