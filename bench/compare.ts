@@ -2,6 +2,9 @@
 // Each round runs, per model and sparsity, `sparsetickets bench --json` and the PyTorch script one after
 // the other (alternating which goes first), so both see the same machine load; the report quotes the
 // median over rounds of each engine's median step time and of the per-round ratio ours ÷ PyTorch.
+// With --sparsity > 0 PyTorch runs masked (dense weights × masks) and ours in --mode (masked, sparse or auto);
+// the report adds the speed-up PyTorch ÷ ours and the bound it is measured against: the forward-FLOP ratio
+// sparse ÷ dense of the ERK masks, as `sparsetickets inspect` reports it.
 //
 //   node dist/bench/compare.js [--models lenet300,vgg16] [--sparsity 0,0.9] [--mode masked] [--threads 2]
 //                              [--rounds 3] [--batch 128] [--out bench/results/latest.json]
@@ -34,6 +37,11 @@ interface Row {
   ours: number[];
   pytorch: number[];
   ratios: number[];
+  /** Forward FLOPs with the ERK masks ÷ dense (1 when dense). */
+  flops_ratio: number;
+  /** Of our last run: peak RSS, and (auto) how each layer ran. */
+  peak_rss_mb?: number;
+  layers?: Record<string, string>;
 }
 
 const median = (xs: number[]) => {
@@ -49,11 +57,24 @@ function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv): Record<st
   return JSON.parse(line) as Record<string, unknown>;
 }
 
-function ours(model: string, sparsity: number, mode: string): number {
-  const args = [join(root, 'dist', 'src', 'cli', 'main.js'), 'bench', '--model', model, '--batch', values.batch!];
-  args.push('--threads', values.threads!, '--sparsity', String(sparsity), '--json');
-  args.push('--mode', sparsity > 0 ? mode : 'dense');
-  return runJson(process.execPath, args, process.env).ms_per_step as number;
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+
+function ours(row: Row): number {
+  const args = [cli, 'bench', '--model', row.model, '--batch', values.batch!];
+  args.push('--threads', values.threads!, '--sparsity', String(row.sparsity), '--json', '--mode', row.mode);
+  const j = runJson(process.execPath, args, process.env);
+  row.peak_rss_mb = j.peak_rss_mb as number;
+  if (j.layers) row.layers = j.layers as Record<string, string>;
+  return j.ms_per_step as number;
+}
+
+function flopsRatio(model: string, sparsity: number): number {
+  if (sparsity === 0) return 1;
+  const j = runJson(process.execPath, [cli, 'inspect', '--model', model, '--sparsity', String(sparsity), '--json'], {
+    ...process.env,
+  });
+  const f = j.flops as { forward_dense: number; forward_sparse: number };
+  return f.forward_sparse / f.forward_dense;
 }
 
 function pytorch(model: string, sparsity: number): number {
@@ -76,16 +97,24 @@ const rounds = Number(values.rounds);
 const rows: Row[] = [];
 for (const model of models)
   for (const sparsity of sparsities)
-    rows.push({ model, sparsity, mode: sparsity > 0 ? values.mode! : 'dense', ours: [], pytorch: [], ratios: [] });
+    rows.push({
+      model,
+      sparsity,
+      mode: sparsity > 0 ? values.mode! : 'dense',
+      ours: [],
+      pytorch: [],
+      ratios: [],
+      flops_ratio: flopsRatio(model, sparsity),
+    });
 
 for (let r = 0; r < rounds; r++) {
   for (const row of rows) {
     const oursFirst = r % 2 === 0;
     let o = 0;
     let p = 0;
-    if (oursFirst) o = ours(row.model, row.sparsity, row.mode);
+    if (oursFirst) o = ours(row);
     p = pytorch(row.model, row.sparsity);
-    if (!oursFirst) o = ours(row.model, row.sparsity, row.mode);
+    if (!oursFirst) o = ours(row);
     row.ours.push(o);
     row.pytorch.push(p);
     row.ratios.push(o / p);
@@ -108,6 +137,7 @@ const report = {
     ours_ms: median(r.ours),
     pytorch_ms: median(r.pytorch),
     ratio_ours_over_pytorch: median(r.ratios),
+    speedup_pytorch_over_ours: median(r.ratios.map((x) => 1 / x)),
   })),
 };
 mkdirSync(dirname(values.out!), { recursive: true });
@@ -117,10 +147,12 @@ renameSync(values.out! + '.tmp', values.out!);
 console.log(
   `CPU: ${cpu.model} (${cpu.cores} cores), threads ${values.threads}, batch ${values.batch}, ${rounds} rounds`,
 );
-console.log('| model | sparsity | mode | ours ms/step | PyTorch ms/step | ours ÷ PyTorch (median of rounds) |');
-console.log('|---|---|---|---|---|---|');
+console.log(
+  '| model | sparsity | mode | ours ms/step | PyTorch ms/step | ours ÷ PyTorch | PyTorch ÷ ours | FLOPs sparse ÷ dense |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
 for (const r of report.rows)
   console.log(
     `| ${r.model} | ${r.sparsity} | ${r.mode} | ${r.ours_ms.toFixed(2)} | ${r.pytorch_ms.toFixed(2)} | ` +
-      `${r.ratio_ours_over_pytorch.toFixed(3)} |`,
+      `${r.ratio_ours_over_pytorch.toFixed(3)} | ${r.speedup_pytorch_over_ours.toFixed(2)}× | ${r.flops_ratio.toFixed(3)} |`,
   );

@@ -1,18 +1,22 @@
 // Times training steps of a zoo model: forward, softmax cross-entropy, backward, SGD (lr 0.01, momentum 0.9,
-// weight decay 5e-4) — the same step as ../shared/bench/pytorch_reference.py — and, in masked mode, ERK masks
-// at the sparsity with the mask discipline of SPEC §4 (gradients masked before the update, weights and
-// momentum after it).
+// weight decay 5e-4) — the same step as ../shared/bench/pytorch_reference.py. With masks (modes masked, sparse,
+// auto) the step is RigL's at ERK densities: the mask discipline of SPEC §4 every step, and a prune-and-grow
+// update every ΔT = 100 steps, timed separately and amortised into the reported step time.
 import { getKernels, type Backend } from '../kernels/index.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { createModel, modelInputShape } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { SGD } from '../optim/sgd.js';
-import { plannedDensities, prunableParams } from '../sparse/layers.js';
-import { Masks } from '../sparse/masks.js';
+import type { StepContext } from '../train/hooks.js';
+import type { ExecutionMode } from '../sparse/execution.js';
+import { SparseTraining } from '../sparse/training.js';
 import { cpuDescription } from '../util/cpu.js';
 import { Rng } from '../util/rng.js';
 
-export type BenchMode = 'dense' | 'masked';
+export type BenchMode = ExecutionMode;
+
+/** ΔT of the timed RigL updates. */
+export const BENCH_UPDATE_INTERVAL = 100;
 
 export interface BenchOptions {
   model: string;
@@ -26,6 +30,8 @@ export interface BenchOptions {
   width: number;
   backend: Backend;
   seed: number;
+  /** Where auto's per-layer choices go. */
+  log?: (line: string) => void;
 }
 
 export interface BenchResult {
@@ -40,6 +46,13 @@ export interface BenchResult {
   samples_per_s: number;
   ms_min: number;
   ms_max: number;
+  /** Masked modes: the median step without an update, and the one step with the mask update. */
+  ms_plain_step?: number;
+  ms_update_step?: number;
+  /** Peak resident memory of the process (getrusage maxrss). */
+  peak_rss_mb: number;
+  /** auto: how each masked layer ended up running. */
+  layers?: Record<string, 'masked' | 'sparse'>;
   width: number;
   backend: string;
   isa: string;
@@ -58,9 +71,12 @@ function trainingStep(
   shape: number[],
   y: Int32Array,
   sgd: SGD,
-  masks: Masks | null,
+  sparse: SparseTraining | null,
+  iteration: number,
   scratch: { dlogits?: Float32Array; probs?: Float32Array },
 ): number {
+  const ctx = { iteration } as StepContext;
+  sparse?.beforeStep(ctx);
   model.zeroGrad();
   const logits = model.forward({ data: x, shape });
   const [n, c] = logits.shape;
@@ -70,9 +86,9 @@ function trainingStep(
   }
   const loss = k.softmaxCrossEntropy(scratch.dlogits, scratch.probs!, logits.data, y, n, c, 0);
   model.backward({ data: scratch.dlogits, shape: [n, c] });
-  masks?.maskGradients(k);
+  sparse?.afterBackward(ctx);
   sgd.step();
-  masks?.maskWeights(k, (name) => sgd.buffers(name));
+  sparse?.afterStep(ctx);
   return loss;
 }
 
@@ -89,30 +105,62 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
   for (let i = 0; i < y.length; i++) y[i] = rng.int(10);
   const params = model.namedParameters();
   const sgd = new SGD(k, params, { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
-  const erk = {
-    distribution: 'erk' as const,
-    denseFirst: false,
-    denseLast: false,
-    denseLayers: [],
-    layerDensities: {},
-  };
-  const prunable = prunableParams(params);
-  const masks =
-    o.mode === 'masked' ? Masks.random(prunable, plannedDensities(prunable, erk, o.sparsity), o.seed) : null;
-  masks?.maskWeights(k);
+  const sparse =
+    o.mode === 'dense'
+      ? null
+      : new SparseTraining(
+          {
+            method: 'rigl',
+            sparsity: o.sparsity,
+            distribution: 'erk',
+            denseFirst: false,
+            denseLast: false,
+            denseLayers: [],
+            layerDensities: {},
+            updateInterval: BENCH_UPDATE_INTERVAL,
+            dropFraction: 0.3,
+            dropSchedule: 'constant',
+            updateEnd: null,
+            initialDensity: 1,
+            pruneStartEpoch: 0,
+            pruneEndEpoch: 1,
+            pruning: 'layerwise',
+            snfsMomentum: 0.9,
+          },
+          {
+            model,
+            kernels: k,
+            optimizer: sgd,
+            seed: o.seed,
+            itersPerEpoch: 1,
+            totalIterations: Number.MAX_SAFE_INTEGER,
+            layerFlops: new Map(),
+            otherFlops: 0,
+            execution: o.mode,
+            log: o.log,
+          },
+        );
   const scratch = {};
-  const total = o.warmup + o.steps;
+  // Plain steps take iterations 0, 1, … (none is an update: at most ΔT − 1 of them), then iteration ΔT − 1 updates.
+  const total = Math.min(o.warmup + o.steps, BENCH_UPDATE_INTERVAL - 1);
   const times: number[] = [];
-  for (let s = 0; s < total; s++) {
+  const step = (iteration: number): number => {
     const t0 = process.hrtime.bigint();
-    const loss = trainingStep(k, model, x, shape, y, sgd, masks, scratch);
-    const dt = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (!Number.isFinite(loss)) throw new Error(`bench: the loss became ${loss} at step ${s}`);
-    if (s >= o.warmup) times.push(dt);
-    progress?.(s + 1, total);
+    const loss = trainingStep(k, model, x, shape, y, sgd, sparse, iteration, scratch);
+    if (!Number.isFinite(loss)) throw new Error(`bench: the loss became ${loss} at step ${iteration}`);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  for (let s = 0; s < total; s++) {
+    const dt = step(s);
+    if (s >= total - o.steps) times.push(dt);
+    progress?.(s + 1, total + 1);
   }
+  const update = sparse ? step(BENCH_UPDATE_INTERVAL - 1) : undefined;
+  progress?.(total + 1, total + 1);
   times.sort((a, b) => a - b);
-  const ms = times[Math.floor(times.length / 2)];
+  const plain = times[Math.floor(times.length / 2)];
+  const ms = update === undefined ? plain : plain + (update - plain) / BENCH_UPDATE_INTERVAL;
+  const round = (v: number) => Math.round(v * 1000) / 1000;
   return {
     engine: 'sparsetickets',
     model: o.model,
@@ -121,10 +169,13 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
     mode: o.mode,
     sparsity: o.sparsity,
     steps: o.steps,
-    ms_per_step: Math.round(ms * 1000) / 1000,
+    ms_per_step: round(ms),
     samples_per_s: Math.round((o.batch / ms) * 1000 * 10) / 10,
-    ms_min: Math.round(times[0] * 1000) / 1000,
-    ms_max: Math.round(times[times.length - 1] * 1000) / 1000,
+    ms_min: round(times[0]),
+    ms_max: round(times[times.length - 1]),
+    ...(update === undefined ? {} : { ms_plain_step: round(plain), ms_update_step: round(update) }),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(o.mode === 'auto' && sparse ? { layers: Object.fromEntries(sparse.execution) } : {}),
     width: o.width,
     backend: k.name,
     isa: k.isa,

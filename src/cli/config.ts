@@ -7,6 +7,7 @@ import { BACKENDS } from '../kernels/index.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import { MODEL_NAMES, isModelName } from '../models/index.js';
 import { UsageError } from './args.js';
+import { EXECUTION_MODES } from '../sparse/execution.js';
 import { METHODS } from '../sparse/method.js';
 import { DROP_SCHEDULES } from '../sparse/schedules.js';
 
@@ -71,6 +72,8 @@ export const trainConfigSchema = z
       .strict()
       .refine((l) => !(l.distill && l.labelSmoothing > 0), 'label smoothing and distillation exclude each other')
       .default({}),
+    /** How the masked layers run (issue "truly sparse execution"); 'dense' goes with method dense only. */
+    mode: z.enum(EXECUTION_MODES).default('masked'),
     /** Sparse training (SPEC §4); absent or method 'dense' trains densely. */
     sparse: z
       .object({

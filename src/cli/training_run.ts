@@ -130,9 +130,19 @@ function makeSparse(
   optimizer: Optimizer,
   inputShape: [number, number, number],
   itersPerEpoch: number,
+  log: (line: string) => void,
 ): SparseTraining | null {
   const settings = resolveSparse(c);
-  if (!settings) return null;
+  if (!settings) {
+    if (c.mode === 'sparse')
+      throw new UsageError('train: --mode sparse: method dense has no masks to run sparse (use --mode dense)');
+    return null;
+  }
+  if (c.mode === 'dense') {
+    throw new UsageError(
+      `train: --mode dense runs without masks, but method ${settings.method} has them (use masked, sparse or auto)`,
+    );
+  }
   const summary = summarizeModel(model, inputShape);
   const layerFlops = new Map(summary.layers.map((l) => [l.name, l.flops_dense]));
   try {
@@ -145,6 +155,8 @@ function makeSparse(
       totalIterations: itersPerEpoch * c.epochs,
       layerFlops,
       otherFlops: summary.other_flops,
+      execution: c.mode,
+      log,
     });
   } catch (e) {
     throw new UsageError(`sparse: ${(e as Error).message}`);
@@ -158,10 +170,12 @@ function writeLayerReport(dir: RunDir, c: TrainConfig, sparse: SparseTraining): 
   const lines = [
     `# Layer-wise density: ${c.model}, ${sparse.s.method}, sparsity ${sparse.s.sparsity} (${sparse.s.distribution})`,
     '',
-    '| layer | shape | params | nonzeros | density |',
-    '|---|---|---|---|---|',
-    ...r.layers.map((l) => `| ${l.name} | ${l.shape.join('×')} | ${l.params} | ${l.nnz} | ${l.density.toFixed(4)} |`),
-    `| **total** | | ${r.layers.reduce((a, l) => a + l.params, 0)} | ${r.layers.reduce((a, l) => a + l.nnz, 0)} | ${r.density.toFixed(4)} |`,
+    '| layer | shape | params | nonzeros | density | runs |',
+    '|---|---|---|---|---|---|',
+    ...r.layers.map(
+      (l) => `| ${l.name} | ${l.shape.join('×')} | ${l.params} | ${l.nnz} | ${l.density.toFixed(4)} | ${l.execution} |`,
+    ),
+    `| **total** | | ${r.layers.reduce((a, l) => a + l.params, 0)} | ${r.layers.reduce((a, l) => a + l.nnz, 0)} | ${r.density.toFixed(4)} | |`,
   ];
   writeFileAtomic(join(dir.path, 'layer_density.md'), lines.join('\n') + '\n');
 }
@@ -207,7 +221,9 @@ export async function runTraining(
   const params = model.namedParameters();
   const optimizer = makeOptimizer(c, params, kernels);
   const loss = makeLoss(c, kernels, data.classes);
-  const sparse = makeSparse(c, model, kernels, optimizer, data.shape, trainLoader.batchesPerEpoch());
+  const sparse = makeSparse(c, model, kernels, optimizer, data.shape, trainLoader.batchesPerEpoch(), (line) =>
+    console.error(line),
+  );
   const hooks = [...(sparse ? [sparse] : []), ...extraHooks({ model })];
   // Everything is validated: only now is the run directory created (or replaced).
   const name = c.name ?? defaultRunName(c);

@@ -7,32 +7,112 @@
 // forward) and remembers what backward needs; backward(dy) must follow the forward it belongs to, returns
 // dx (a buffer the module owns, or dy itself for identities) and ADDS the parameter gradients into
 // Parameter.grad (zeroGrad() clears them once per step). Callers must not modify a returned buffer.
-import type { Kernels } from '../kernels/kernels.js';
+import type { Csr, CscView, Kernels } from '../kernels/kernels.js';
+import { csrFromMask, csrToDense, cscView, gatherValues, scatterValues } from '../kernels/sparse_format.js';
 import { getKernels } from '../kernels/index.js';
 import { Rng } from '../util/rng.js';
 import type { SafeTensor, TensorMap } from '../util/safetensors.js';
 import { fillInit, type Init } from './init.js';
-import { allocate, sameShape, shapeString, sizeOf, type Tensor } from './tensor.js';
+import { allocate, getPrecision, sameShape, shapeString, sizeOf, type Precision, type Tensor } from './tensor.js';
 
 export class Parameter {
+  /** The values: dense [shape] — or, while compressed, the nonzeros in row-major order (csr.values). */
   data: Float32Array;
-  grad: Float32Array;
   readonly shape: number[];
   /** How Module.initialize draws this parameter. */
   init: Init;
   /** True for the weights of Conv2d and Linear: the tensors sparse training masks (never biases or BN). */
   readonly prunable: boolean;
+  private compressed: Csr | null = null;
+  private byColumns: CscView | null = null;
+  private gradient: Float32Array | null = null;
+  private readonly precision: Precision;
 
   constructor(shape: readonly number[], init: Init, prunable = false) {
     this.shape = [...shape];
+    this.precision = getPrecision();
     this.data = allocate(sizeOf(shape));
-    this.grad = allocate(sizeOf(shape));
     this.init = init;
     this.prunable = prunable;
   }
 
+  /** The gradient, in the same layout as data; allocated on first use, so that a weight compressed before its
+   * first backward never holds a dense gradient. */
+  get grad(): Float32Array {
+    if (!this.gradient) {
+      const n = this.data.length;
+      this.gradient = this.precision === 'f64' ? (new Float64Array(n) as unknown as Float32Array) : new Float32Array(n);
+    }
+    return this.gradient;
+  }
+
+  set grad(g: Float32Array) {
+    this.gradient = g;
+  }
+
+  /** Number of entries of the dense tensor (whatever the storage). */
   get size(): number {
-    return this.data.length;
+    return sizeOf(this.shape);
+  }
+
+  /**
+   * The compressed storage of a weight running sparse (truly sparse execution): the weight as a
+   * [shape[0], size/shape[0]] matrix in CSR, whose values array IS data; null while dense.
+   */
+  get csr(): Csr | null {
+    return this.compressed;
+  }
+
+  /** The CSC view of csr's pattern that the transposed products need, built once per pattern. */
+  get csc(): CscView {
+    if (!this.compressed) throw new Error('Parameter.csc: the parameter is not compressed');
+    return (this.byColumns ??= cscView(this.compressed));
+  }
+
+  /** Switches to compressed storage keeping the positions where mask ≠ 0 (values data⊙mask); grad restarts at 0. */
+  compress(mask: Float32Array): void {
+    if (this.compressed) throw new Error('Parameter.compress: already compressed');
+    const M = this.shape[0];
+    this.setCsr(csrFromMask(this.data, mask, M, this.size / M));
+  }
+
+  /** Replaces the compressed storage (a new pattern after a mask update); data becomes csr.values, grad zeros. */
+  setCsr(csr: Csr): void {
+    if (csr.M * csr.K !== this.size) {
+      throw new Error(`Parameter.setCsr: a ${csr.M}×${csr.K} CSR cannot hold a parameter of shape [${this.shape}]`);
+    }
+    this.compressed = csr;
+    this.byColumns = null;
+    this.data = csr.values;
+    this.gradient = null;
+  }
+
+  /** Back to dense storage: zeros off the pattern; grad restarts at 0. */
+  decompress(): void {
+    const W = this.compressed;
+    if (!W) return;
+    this.data = csrToDense(W);
+    this.gradient = null;
+    this.compressed = null;
+    this.byColumns = null;
+  }
+
+  /** An array in the layout of data (e.g. optimiser state) as a dense tensor: itself while dense, else scattered. */
+  toDense(values: Float32Array): Float32Array {
+    const W = this.compressed;
+    if (!W) return values;
+    const dense = new Float32Array(this.size);
+    scatterValues({ ...W, values }, dense);
+    return dense;
+  }
+
+  /** The reverse of toDense: a dense tensor in the layout of data (itself while dense, else its nonzeros). */
+  fromDense(dense: Float32Array): Float32Array {
+    const W = this.compressed;
+    if (!W) return dense;
+    const values = new Float32Array(W.values.length);
+    gatherValues({ ...W, values }, dense);
+    return values;
   }
 }
 
@@ -211,7 +291,12 @@ export abstract class Module {
     if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join('; ')}`);
     for (const [name, t] of own) {
       const src = sd.get(name);
-      if (src) copyInto(t.data, src);
+      if (!src) continue;
+      if (t instanceof Parameter && t.csr) {
+        const dense = new Float32Array(t.size);
+        copyInto(dense, src);
+        t.data.set(t.fromDense(dense));
+      } else copyInto(t.data, src);
     }
   }
 }
@@ -226,7 +311,7 @@ function exportTensor(t: Parameter | StateBuffer): SafeTensor {
     for (let i = 0; i < data.length; i++) data[i] = BigInt(Math.round(t.data[i]));
     return { dtype: 'I64', shape: [...t.shape], data };
   }
-  const data = t.data.slice();
+  const data = t instanceof Parameter && t.csr ? t.toDense(t.data) : t.data.slice();
   return { dtype: data instanceof Float64Array ? 'F64' : 'F32', shape: [...t.shape], data };
 }
 

@@ -1,7 +1,7 @@
 // AdamW (Loshchilov & Hutter) exactly as torch.optim.AdamW: decoupled weight decay p ← p − lr·wd·p, then
 // m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², p ← p − lr·(m/(1−β1ᵗ)) / (√(v/(1−β2ᵗ)) + ε).
 import type { Optimizer } from './optimizer.js';
-import type { OptimParam } from './sgd.js';
+import { denseState, storedState, type OptimParam } from './sgd.js';
 
 export interface AdamWOptions {
   lr: number;
@@ -57,11 +57,18 @@ export class AdamW implements Optimizer {
     return [this.m.get(name), this.v.get(name)].filter((b): b is Float32Array => b !== undefined);
   }
 
+  remapState(name: string, f: (b: Float32Array) => Float32Array): void {
+    for (const slot of [this.m, this.v]) {
+      const b = slot.get(name);
+      if (b) slot.set(name, f(b));
+    }
+  }
+
   stateTensors(): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
-    for (const [name] of this.params) {
-      out.set(`exp_avg.${name}`, this.m.get(name)!);
-      out.set(`exp_avg_sq.${name}`, this.v.get(name)!);
+    for (const [name, p] of this.params) {
+      out.set(`exp_avg.${name}`, denseState(p, this.m.get(name)!));
+      out.set(`exp_avg_sq.${name}`, denseState(p, this.v.get(name)!));
     }
     return out;
   }
@@ -72,7 +79,7 @@ export class AdamW implements Optimizer {
       const name = rest.join('.');
       const target = slot === 'exp_avg' ? this.m : slot === 'exp_avg_sq' ? this.v : undefined;
       if (!target?.has(name)) throw new Error(`AdamW: unexpected state '${key}'`);
-      target.get(name)!.set(buf);
+      target.set(name, storedState(this.params.find(([n]) => n === name)![1], buf).slice());
     }
   }
 

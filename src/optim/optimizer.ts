@@ -4,7 +4,16 @@ export interface Optimizer {
   step(lr: number): void;
   /** The per-parameter state buffers of one parameter (masked together with its weights by sparse training). */
   buffers(name: string): Float32Array[];
-  /** Per-parameter state tensors, keyed '<slot>.<param name>' (e.g. 'momentum_buffer.fc1.weight'). */
+  /**
+   * Replaces each per-parameter buffer b of one parameter by f(b) — how its state follows the parameter into
+   * another layout (compressed storage, a new sparse pattern). f may change the length.
+   */
+  remapState(name: string, f: (b: Float32Array) => Float32Array): void;
+  /**
+   * Per-parameter state tensors, keyed '<slot>.<param name>' (e.g. 'momentum_buffer.fc1.weight'), always in the
+   * dense layout of the parameter (a compressed parameter's state is scattered), so checkpoints do not depend on
+   * the execution mode.
+   */
   stateTensors(): Map<string, Float32Array>;
   loadStateTensors(t: Map<string, Float32Array>): void;
   /** Scalar state (step counts). */

@@ -6,6 +6,19 @@ import type { Optimizer } from './optimizer.js';
 export interface OptimParam {
   data: Float32Array;
   grad: Float32Array;
+  /** For parameters whose storage may be compressed (nn's Parameter): state ↔ the dense layout. */
+  toDense?(values: Float32Array): Float32Array;
+  fromDense?(dense: Float32Array): Float32Array;
+}
+
+/** A state buffer of p in p's dense layout. */
+export function denseState(p: OptimParam, b: Float32Array): Float32Array {
+  return p.toDense ? p.toDense(b) : b;
+}
+
+/** A dense-layout state tensor in p's current storage layout. */
+export function storedState(p: OptimParam, dense: Float32Array): Float32Array {
+  return p.fromDense && dense.length !== p.data.length ? p.fromDense(dense) : dense;
 }
 
 export class SGD implements Optimizer {
@@ -49,8 +62,16 @@ export class SGD implements Optimizer {
     return b ? [b] : [];
   }
 
+  remapState(name: string, f: (b: Float32Array) => Float32Array): void {
+    const b = this.momentum.get(name);
+    if (b) this.momentum.set(name, f(b));
+  }
+
   stateTensors(): Map<string, Float32Array> {
-    return new Map([...this.momentum].map(([name, buf]) => [`momentum_buffer.${name}`, buf]));
+    const byName = new Map(this.params);
+    return new Map(
+      [...this.momentum].map(([name, buf]) => [`momentum_buffer.${name}`, denseState(byName.get(name)!, buf)]),
+    );
   }
 
   loadStateTensors(t: Map<string, Float32Array>): void {
@@ -59,7 +80,7 @@ export class SGD implements Optimizer {
     for (const [key, buf] of t) {
       const name = key.replace(/^momentum_buffer\./, '');
       if (!key.startsWith('momentum_buffer.') || !names.has(name)) throw new Error(`SGD: unexpected state '${key}'`);
-      this.momentum.set(name, buf);
+      this.momentum.set(name, storedState(this.params.find(([n]) => n === name)![1], buf));
     }
   }
 

@@ -6,18 +6,27 @@ import { topKSegments } from './topk.js';
  * GraNet's `|w| > threshold` (CIFAR/sparselearning/core.py `Masking.pruning`), which keeps fewer on ties. Masks
  * are 0/1 and mutated in place; weights are not touched (the caller multiplies). Throws if keep > total active. */
 export function globalMagnitudePrune(layers: { weight: Float32Array; mask: Float32Array }[], keep: number): void {
+  const kept = globalMagnitudeKeep(layers, keep);
+  layers.forEach(({ mask }, l) => {
+    mask.fill(0);
+    for (const i of kept[l]) mask[i] = 1;
+  });
+}
+
+/** Which weights globalMagnitudePrune keeps, per layer, as ascending indices. A layer without a mask counts all its
+ * entries as active: a compressed weight's values (CSR order is position order, so the ties go the same way). */
+export function globalMagnitudeKeep(
+  layers: { weight: Float32Array; mask?: Float32Array }[],
+  keep: number,
+): Int32Array[] {
   for (const { weight, mask } of layers) {
-    if (weight.length !== mask.length)
+    if (mask && weight.length !== mask.length)
       throw new Error(`globalMagnitudePrune: weight ${weight.length} != mask ${mask.length}`);
   }
-  const kept = topKSegments(
+  return topKSegments(
     layers.map(({ weight, mask }) => ({ scores: weight, candidates: mask })),
     keep,
     true,
     true,
   );
-  layers.forEach(({ mask }, l) => {
-    mask.fill(0);
-    for (const i of kept[l]) mask[i] = 1;
-  });
 }

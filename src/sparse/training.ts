@@ -1,19 +1,38 @@
 // Sparse training as trainer hooks (DESIGN.md): the mask discipline every step, and every ΔT iterations the
 // method's mask update — prune-and-grow for SET/RigL/SNFS (SPEC §4), gradual global pruning plus
 // neuroregeneration for GraNet, gradual pruning for GMP — with the training FLOPs of the run accounted.
+// Layers run masked (dense weights × mask) or compressed (CSR, the sparse kernels), as SparseContext.execution
+// says; both give the same trajectory, which the tests check.
 import type { Kernels } from '../kernels/kernels.js';
 import type { Module, Parameter } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Hook, StepContext } from '../train/hooks.js';
 import { Rng } from '../util/rng.js';
 import type { TensorMap } from '../util/safetensors.js';
-import { globalMagnitudePrune } from './global_prune.js';
+import {
+  gradientMagnitudes,
+  rebuildPattern,
+  selectGrowth,
+  uniformScores,
+  type ScoreSource,
+} from './compressed_update.js';
+import {
+  methodSparseUnsupported,
+  ownerOf,
+  sparseUnsupported,
+  timeLayer,
+  type ExecutionMode,
+  type LayerExecution,
+  type SparseCapable,
+} from './execution.js';
+import { globalMagnitudeKeep } from './global_prune.js';
 import { plannedDensities, prunableParams } from './layers.js';
-import { Masks } from './masks.js';
+import { Masks, type MaskedLayer } from './masks.js';
 import { growthOf, type SparseSettings } from './method.js';
 import { magnitude, pruneAndGrow, randomScores } from './prune_grow.js';
 import { cubicSparsity, dropFraction, isUpdateIteration } from './schedules.js';
 import { snipMasks } from './snip.js';
+import { topKSegments } from './topk.js';
 
 export interface SparseContext {
   model: Module;
@@ -25,6 +44,10 @@ export interface SparseContext {
   /** Forward FLOPs per sample: of each prunable layer when dense, and of everything else (BN, activations, pools). */
   layerFlops: Map<string, number>;
   otherFlops: number;
+  /** How the masked layers run (default masked); 'dense' is for method dense only. */
+  execution?: ExecutionMode;
+  /** Where auto's per-layer choices are reported. */
+  log?: (line: string) => void;
 }
 
 export interface UpdateRecord {
@@ -53,6 +76,10 @@ export class SparseTraining implements Hook {
   private readonly denseStepFlops: number;
   /** Forward FLOPs with the current masks; recomputed only when the masks change (not on the step's hot path). */
   private sparseForwardFlops = 0;
+  /** How each masked layer runs now, and (auto) the density it was last planned at. */
+  readonly execution = new Map<string, LayerExecution>();
+  private readonly plannedAt = new Map<string, number>();
+  private compressPending: boolean;
 
   constructor(
     readonly s: SparseSettings,
@@ -69,6 +96,21 @@ export class SparseTraining implements Hook {
     this.denseStepFlops = 3 * this.forwardFlops(true);
     this.sparseForwardFlops = this.forwardFlops();
     this.masks.maskWeights(c.kernels);
+    for (const l of this.masks.layers) this.execution.set(l.name, 'masked');
+    this.compressPending = c.execution === 'sparse' || c.execution === 'auto';
+    const methodWhy = methodSparseUnsupported(s.method);
+    if (c.execution === 'sparse') {
+      if (methodWhy) throw new Error(`--mode sparse: method ${s.method} cannot run sparse: ${methodWhy}`);
+      for (const l of this.masks.layers) {
+        const why = sparseUnsupported(ownerOf(c.model, l.name));
+        if (why)
+          throw new Error(`--mode sparse: layer ${l.name} cannot run sparse: ${why} (--mode auto runs it masked)`);
+      }
+    }
+    if (c.execution === 'auto' && methodWhy) {
+      c.log?.(`auto: every layer runs masked: method ${s.method} cannot run sparse: ${methodWhy}`);
+      this.compressPending = false;
+    }
   }
 
   private get k(): Kernels {
@@ -76,13 +118,14 @@ export class SparseTraining implements Hook {
   }
 
   private optimizerBuffers = (name: string): Float32Array[] => this.c.optimizer.buffers(name);
+  private remap = (name: string, f: (b: Float32Array) => Float32Array): void => this.c.optimizer.remapState(name, f);
 
   /** Forward FLOPs per sample with the current masks (or dense). */
   forwardFlops(dense = false): number {
     let f = this.c.otherFlops;
     for (const [name, flops] of this.c.layerFlops) {
       const layer = this.masks.get(name);
-      f += dense || !layer ? flops : (flops * this.masks.nnz(layer)) / layer.mask.length;
+      f += dense || !layer ? flops : (flops * this.masks.nnz(layer)) / layer.param.size;
     }
     return f;
   }
@@ -97,7 +140,15 @@ export class SparseTraining implements Hook {
   }
 
   beforeStep(ctx: StepContext): void {
-    if (!this.snipPending) return;
+    if (this.snipPending) this.selectSnip(ctx);
+    // Compressing waits for SNIP's selection; auto also for one step, to time the layers on real inputs.
+    if (this.compressPending && this.c.execution === 'sparse') {
+      for (const l of this.masks.layers) this.setExecution(l, 'sparse');
+      this.compressPending = false;
+    }
+  }
+
+  private selectSnip(ctx: StepContext): void {
     // SNIP (Lee et al. 2019): |g·w| of the dense network on one batch at initialisation, then fixed masks.
     const { model } = this.c;
     model.zeroGrad();
@@ -110,7 +161,7 @@ export class SparseTraining implements Hook {
       this.planned,
       this.s.pruning,
     );
-    for (const l of this.masks.layers) l.mask.set(masks.get(l.name)!);
+    for (const l of this.masks.layers) l.mask!.set(masks.get(l.name)!);
     model.zeroGrad();
     this.masks.maskWeights(this.k, this.optimizerBuffers);
     this.flopsSum += this.denseStepFlops;
@@ -122,15 +173,16 @@ export class SparseTraining implements Hook {
     const it = ctx.iteration + 1;
     if (this.growth === 'gradient' && this.isUpdate(it)) {
       // RigL grows where the dense gradient of the current batch is largest: keep |g| before masking it.
+      // (A compressed layer computes its dense gradient at the update, from the layer's saved input and dy.)
       for (const l of this.masks.layers)
-        this.growScores.set(l.name, magnitude(l.param.grad, this.growScores.get(l.name)));
+        if (l.mask) this.growScores.set(l.name, magnitude(l.param.grad, this.growScores.get(l.name)));
     }
     if (this.growth === 'momentum' && it <= this.updateEnd) {
       // SNFS grows by the momentum of the dense gradient, kept apart from the optimiser's masked momentum.
       const beta = this.s.snfsMomentum;
       for (const l of this.masks.layers) {
         let m = this.denseMomentum.get(l.name);
-        if (!m) this.denseMomentum.set(l.name, (m = new Float32Array(l.mask.length)));
+        if (!m) this.denseMomentum.set(l.name, (m = new Float32Array(l.param.size)));
         this.k.scale(m, beta);
         this.k.axpy(m, 1, l.param.grad);
       }
@@ -146,6 +198,41 @@ export class SparseTraining implements Hook {
       this.update(it);
       this.masks.maskWeights(this.k, this.optimizerBuffers);
     }
+    if (this.c.execution === 'auto' && !this.snipPending && !methodSparseUnsupported(this.s.method)) this.plan();
+  }
+
+  /** auto: times each layer masked and compressed on its last input and keeps the faster — after the first step,
+   * and again for a layer whose density moved by more than 10% since (GraNet and GMP prune gradually). */
+  private plan(): void {
+    for (const l of this.masks.layers) {
+      const density = this.masks.nnz(l) / l.param.size;
+      const last = this.plannedAt.get(l.name);
+      if (last !== undefined && Math.abs(density - last) <= 0.1 * last) continue;
+      this.plannedAt.set(l.name, density);
+      const m = ownerOf(this.c.model, l.name);
+      const why = sparseUnsupported(m);
+      if (why !== null) {
+        this.c.log?.(`auto: ${l.name} runs masked: ${why}`);
+        continue;
+      }
+      this.setExecution(l, 'masked');
+      const masked = timeLayer(m as SparseCapable);
+      this.setExecution(l, 'sparse');
+      const sparse = timeLayer(m as SparseCapable);
+      const choice = sparse < masked ? 'sparse' : 'masked';
+      this.setExecution(l, choice);
+      this.c.log?.(
+        `auto: ${l.name} density ${density.toFixed(3)}: masked ${masked.toFixed(2)} ms, sparse ${sparse.toFixed(2)} ms → ${choice}`,
+      );
+    }
+    // timeLayer accumulated gradients; the next step zeroes them before its backward.
+    this.compressPending = false;
+  }
+
+  private setExecution(l: MaskedLayer, e: LayerExecution): void {
+    if (e === 'sparse') this.masks.compress(l, this.remap);
+    else this.masks.decompress(l, this.remap);
+    this.execution.set(l.name, e);
   }
 
   private countFlops(it: number): void {
@@ -177,14 +264,10 @@ export class SparseTraining implements Hook {
       const cf = Math.floor((s.pruneEndEpoch * this.c.itersPerEpoch) / s.updateInterval);
       if (c >= ci && c <= cf) {
         const target = cubicSparsity(c, ci, cf, s.initialDensity, 1 - s.sparsity);
-        const total = this.masks.layers.reduce((a, l) => a + l.mask.length, 0);
+        const total = this.masks.layers.reduce((a, l) => a + l.param.size, 0);
         const active = this.masks.layers.reduce((a, l) => a + this.masks.nnz(l), 0);
         const keep = Math.floor(total * (1 - target));
-        if (keep < active)
-          globalMagnitudePrune(
-            this.masks.layers.map((l) => ({ weight: l.param.data, mask: l.mask })),
-            keep,
-          );
+        if (keep < active) this.globalPrune(keep);
         record.targetSparsity = target;
         this.masks.maskWeights(this.k, this.optimizerBuffers);
       }
@@ -194,6 +277,12 @@ export class SparseTraining implements Hook {
       const p = dropFraction(s.dropSchedule, s.dropFraction, it, end);
       record.dropFraction = p;
       for (const l of this.masks.layers) {
+        if (!l.mask) {
+          const moved = this.pruneAndGrowCompressed(l, p, it);
+          record.dropped += moved;
+          record.grown += moved;
+          continue;
+        }
         const dropScore = magnitude(l.param.data);
         const growScore = this.growScoresOf(l.name, l.param, it);
         const u = pruneAndGrow(l.mask, dropScore, growScore, p);
@@ -204,6 +293,54 @@ export class SparseTraining implements Hook {
     record.density = this.masks.densities().overall;
     this.updates.push(record);
     this.sparseForwardFlops = this.forwardFlops();
+  }
+
+  /** Global magnitude pruning to `keep` weights over all layers, masked or compressed alike. */
+  private globalPrune(keep: number): void {
+    const layers = this.masks.layers;
+    const kept = globalMagnitudeKeep(
+      layers.map((l) => ({ weight: l.param.data, mask: l.mask ?? undefined })),
+      keep,
+    );
+    layers.forEach((l, i) => {
+      if (l.mask) {
+        l.mask.fill(0);
+        for (const j of kept[i]) l.mask[j] = 1;
+        return;
+      }
+      const W = l.param.csr!;
+      const alive = new Uint8Array(W.values.length);
+      for (const j of kept[i]) alive[j] = 1;
+      const removed = Int32Array.from(alive.keys()).filter((j) => alive[j] === 0);
+      // Pruned weights and their state are gone, so a later regrowth starts them at 0 (as masked's maskWeights).
+      this.setPattern(l, removed, new Int32Array(0));
+    });
+  }
+
+  /** pruneAndGrow on a compressed layer: the same choices, without a dense copy of the weight or its gradient. */
+  private pruneAndGrowCompressed(l: MaskedLayer, p: number, it: number): number {
+    const W = l.param.csr!;
+    const k = Math.floor(p * W.values.length);
+    if (k === 0) return 0;
+    const [dropped] = topKSegments([{ scores: W.values }], k, false, true);
+    const grown = selectGrowth(W, dropped, k, this.growSource(l, it));
+    this.setPattern(l, dropped, grown);
+    return k;
+  }
+
+  private setPattern(l: MaskedLayer, removed: Int32Array, grown: Int32Array): void {
+    const { csr, carry } = rebuildPattern(l.param.csr!, removed, grown);
+    l.param.setCsr(csr);
+    this.remap(l.name, carry);
+  }
+
+  private growSource(l: MaskedLayer, it: number): ScoreSource {
+    if (this.growth === 'random') return uniformScores(l.param.size, Rng.derive(this.c.seed, `grow:${l.name}:${it}`));
+    if (this.growth === 'gradient') {
+      const W = l.param.csr!;
+      return gradientMagnitudes(ownerOf(this.c.model, l.name) as SparseCapable, W.M, W.K);
+    }
+    throw new Error(`sparse execution: no compressed growth for ${this.s.method}`);
   }
 
   private growScoresOf(name: string, param: Parameter, it: number): Float32Array {
@@ -255,12 +392,21 @@ export class SparseTraining implements Hook {
 
   /** The layer-wise density table (as Sup-tickets' appendix Table 9). */
   layerReport(): {
-    layers: { name: string; shape: number[]; params: number; nnz: number; density: number }[];
+    layers: {
+      name: string;
+      shape: number[];
+      params: number;
+      nnz: number;
+      density: number;
+      execution: LayerExecution;
+    }[];
     density: number;
   } {
     const layers = this.masks.layers.map((l) => {
       const nnz = this.masks.nnz(l);
-      return { name: l.name, shape: [...l.param.shape], params: l.mask.length, nnz, density: nnz / l.mask.length };
+      const params = l.param.size;
+      const execution = this.execution.get(l.name)!;
+      return { name: l.name, shape: [...l.param.shape], params, nnz, density: nnz / params, execution };
     });
     return { layers, density: this.masks.densities().overall };
   }

@@ -75,12 +75,33 @@ test('bad input: one line, exit code 2, valid names listed', () => {
     [['--batch', '0'], /--batch must be ≥ 1/],
     [['--batch', '2.5'], /--batch must be an integer/],
     [['--mode', 'fast'], /--mode 'fast' is not one of: dense, masked, sparse, auto/],
-    [['--mode', 'sparse', '--sparsity', '0.9'], /--mode sparse is not implemented yet/],
     [['--mode', 'dense', '--sparsity', '0.5'], /--mode dense has no masks/],
   ] as const) {
     const r = run(['bench', ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, pattern);
+  }
+});
+
+test('bench --mode sparse and auto time RigL steps with the update amortised; auto reports its choices', () => {
+  for (const mode of ['masked', 'sparse', 'auto']) {
+    const args = ['bench', '--model', 'lenet300', '--batch', '16', '--steps', '3', '--warmup', '1'];
+    const r = run([...args, '--sparsity', '0.9', '--mode', mode, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.mode, mode);
+    assert.ok(j.ms_update_step > 0 && j.ms_plain_step > 0 && j.peak_rss_mb > 0);
+    const amortised = j.ms_plain_step + (j.ms_update_step - j.ms_plain_step) / 100;
+    assert.ok(Math.abs(j.ms_per_step - amortised) < 2e-3, `${j.ms_per_step} vs ${amortised}`);
+    if (mode === 'auto') {
+      for (const layer of ['fc1.weight', 'fc2.weight', 'fc3.weight']) {
+        assert.match(
+          r.stderr,
+          new RegExp(`auto: ${layer} density [0-9.]+: masked [0-9.]+ ms, sparse [0-9.]+ ms → (masked|sparse)`),
+        );
+        assert.ok(['masked', 'sparse'].includes(j.layers[layer]));
+      }
+    }
   }
 });
 

@@ -190,3 +190,35 @@ test('invalid registrations are rejected', () => {
   assert.throws(() => new Bad('a'), /already registered/);
   assert.throws(() => new Bad('x.y'), /invalid name/);
 });
+
+test('a compressed Parameter holds only its nonzeros; state dicts and state stay in the dense layout', () => {
+  const lin = new Linear(5, 3).initialize(4);
+  const p = lin.weight;
+  const mask = new Float32Array(15).map((_, i) => (i % 4 === 1 ? 1 : 0));
+  const masked = p.data.map((w, i) => w * mask[i] + 0);
+  p.compress(mask);
+  assert.equal(p.data.length, 4);
+  assert.equal(p.grad.length, 4);
+  assert.equal(p.size, 15);
+  assert.deepEqual([...p.csr!.colIdx], [1, 0, 4, 3]);
+  // exported dense, PyTorch shape; loading a state dict writes the kept positions only
+  const sd = lin.stateDict();
+  assert.deepEqual(sd.get('weight')!.shape, [3, 5]);
+  assert.deepEqual([...(sd.get('weight')!.data as Float32Array)], [...masked]);
+  const other = new Float32Array(15).map((_, i) => i);
+  lin.loadStateDict(new Map([...sd, ['weight', { dtype: 'F32', shape: [3, 5], data: other }]]));
+  assert.deepEqual([...p.data], [1, 5, 9, 13]);
+  // optimiser state round trip through the dense layout
+  const state = new Float32Array([10, 20, 30, 40]);
+  const dense = p.toDense(state);
+  assert.deepEqual(
+    [...dense].filter((v) => v !== 0),
+    [10, 20, 30, 40],
+  );
+  assert.deepEqual([...p.fromDense(dense)], [10, 20, 30, 40]);
+  assert.throws(() => p.compress(mask), /already compressed/);
+  p.decompress();
+  assert.equal(p.csr, null);
+  assert.equal(p.data.length, 15);
+  assert.deepEqual([...p.data], [...other.map((v, i) => v * mask[i])]);
+});

@@ -69,7 +69,7 @@ async function train(
   const checker: Hook = {
     name: 'check',
     beforeStep: () => {
-      before = new Map(sparse.masks.layers.map((l) => [l.name, l.mask.slice()]));
+      before = new Map(sparse.masks.layers.map((l) => [l.name, l.mask!.slice()]));
     },
     afterStep: (ctx) => check?.(sparse, ctx, before),
   };
@@ -104,8 +104,8 @@ for (const method of ['set', 'rigl', 'snfs'] as const) {
     const { sparse } = await train(settings(method), 7, (sp, ctx, before) => {
       for (const l of sp.masks.layers) {
         const buf = ctx.trainer.optimizer.buffers(l.name)[0];
-        for (let i = 0; i < l.mask.length; i++) {
-          if (l.mask[i] === 0) {
+        for (let i = 0; i < l.mask!.length; i++) {
+          if (l.mask![i] === 0) {
             // (=== rather than Object.is: masking a negative value by multiplication gives −0)
             assert.ok(l.param.data[i] === 0, `${l.name}[${i}] pruned but nonzero at iteration ${ctx.iteration}`);
             assert.ok(buf[i] === 0, `${l.name}[${i}] momentum of a pruned weight is nonzero`);
@@ -115,7 +115,11 @@ for (const method of ['set', 'rigl', 'snfs'] as const) {
             assert.ok(buf[i] === 0, `${l.name}[${i}] grown with nonzero momentum`);
           }
         }
-        assert.equal(nnzOf(l.mask), nnzOf(before.get(l.name)!), `${l.name}: nnz changed at iteration ${ctx.iteration}`);
+        assert.equal(
+          nnzOf(l.mask!),
+          nnzOf(before.get(l.name)!),
+          `${l.name}: nnz changed at iteration ${ctx.iteration}`,
+        );
       }
       if (sp.updates.length > updatesSeen) updatesSeen = sp.updates.length;
     });
@@ -144,7 +148,7 @@ test('same seed → same masks after training; another seed → other masks', as
 test('static: masks never change; training FLOPs are 3·f_S per step', async () => {
   let first: Float32Array[] | undefined;
   const { sparse } = await train(settings('static'), 5, (sp) => {
-    first ??= sp.masks.layers.map((l) => l.mask.slice());
+    first ??= sp.masks.layers.map((l) => l.mask!.slice());
     sp.masks.layers.forEach((l, i) => assert.deepEqual(l.mask, first![i]));
   });
   assert.equal(sparse.updates.length, 0);
@@ -165,7 +169,7 @@ test('GraNet: the global density follows the cubic schedule at every update, wit
       if (c <= cf) {
         const want = cubicSparsity(c, ci, cf, s.initialDensity, 0.1);
         assert.equal(u.targetSparsity, want, `${method} target at update ${c}`);
-        const total = sparse.masks.layers.reduce((a, l) => a + l.mask.length, 0);
+        const total = sparse.masks.layers.reduce((a, l) => a + l.mask!.length, 0);
         // Pruning keeps floor(N·(1 − s_c)) weights; prune-and-grow keeps that count.
         assert.ok(Math.abs(u.density - Math.floor(total * (1 - want)) / total) < 1e-12, `${method} density at ${c}`);
         assert.ok(u.targetSparsity! >= last);

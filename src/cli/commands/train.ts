@@ -79,6 +79,12 @@ const spec: CommandSpec = {
       value: 'GLOB=D,…',
       description: 'explicit densities, e.g. "fc1.weight=0.05,fc3.*=1"',
     },
+    mode: {
+      type: 'string',
+      value: 'MODE',
+      description:
+        'how masked layers run: masked (dense × mask, as PyTorch) | sparse (compressed, sparse kernels) | auto (per layer, the faster as measured) | dense (no masks) [default: masked]',
+    },
     'update-interval': { type: 'string', value: 'ΔT', description: 'iterations between mask updates [default: 100]' },
     'drop-fraction': { type: 'string', value: 'P', description: 'initial drop fraction p0 [default: 0.3; GraNet 0.5]' },
     'drop-schedule': {
@@ -195,6 +201,7 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
   return {
     sparse: Object.values(sparse).some((x) => x !== undefined) ? sparse : undefined,
     model: v.model,
+    mode: v.mode,
     width: num(v, 'width'),
     dataset: v.dataset,
     dataDir: v['data-dir'],

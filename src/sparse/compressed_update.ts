@@ -1,0 +1,135 @@
+// Prune-and-grow (SPEC §4, prune_grow.ts) on a weight held in CSR, without a dense copy of it: the same
+// selection as pruneAndGrow on the dense mask, but the grow scores of the positions outside the pattern stream
+// through a running top-k a block of rows at a time, and the new pattern is merged from the old one.
+// Positions are row-major indices r·K + c; CSR order is position order, so "ties to the lower position"
+// means the same thing in both layouts.
+import type { Csr } from '../kernels/kernels.js';
+import type { Rng } from '../util/rng.js';
+import { RunningTopK } from './running_topk.js';
+import { topKIndices } from './topk.js';
+
+/** Floats of dense scores materialised at once (4 MB): the scan's working set, whatever the layer's size. */
+const CHUNK = 1 << 20;
+
+/** Where the scores of a layer come from: visit(start, scores) for consecutive blocks of positions. */
+export type ScoreSource = (visit: (start: number, scores: Float32Array) => void) => void;
+
+/** Something that can compute rows [r0, r1) of a layer's dense weight gradient (Linear, Conv2d). */
+export interface GradientRows {
+  weightGradientRows(r0: number, r1: number, out: Float32Array): void;
+}
+
+/** |dense gradient| of an M×K weight, a block of rows at a time (RigL's grow score). */
+export function gradientMagnitudes(layer: GradientRows, M: number, K: number): ScoreSource {
+  return (visit) => {
+    const rows = Math.max(1, Math.floor(CHUNK / K));
+    const buf = new Float32Array(Math.min(M, rows) * K);
+    for (let r0 = 0; r0 < M; r0 += rows) {
+      const r1 = Math.min(M, r0 + rows);
+      const out = buf.subarray(0, (r1 - r0) * K);
+      layer.weightGradientRows(r0, r1, out);
+      for (let i = 0; i < out.length; i++) out[i] = Math.abs(out[i]);
+      visit(r0 * K, out);
+    }
+  };
+}
+
+/** n uniform draws of rng in position order, as randomScores (SET's grow score), a block at a time. */
+export function uniformScores(n: number, rng: Rng): ScoreSource {
+  return (visit) => {
+    const buf = new Float32Array(Math.min(n, CHUNK));
+    for (let start = 0; start < n; start += CHUNK) {
+      const out = buf.subarray(0, Math.min(CHUNK, n - start));
+      for (let i = 0; i < out.length; i++) out[i] = rng.float();
+      visit(start, out);
+    }
+  };
+}
+
+/** The row-major positions of W's nonzeros, ascending. */
+export function patternPositions(W: Csr): Int32Array {
+  const pos = new Int32Array(W.rowPtr[W.M]);
+  for (let r = 0; r < W.M; r++) for (let j = W.rowPtr[r]; j < W.rowPtr[r + 1]; j++) pos[j] = r * W.K + W.colIdx[j];
+  return pos;
+}
+
+/**
+ * The k positions to grow among those inactive after the drop — the positions outside W's pattern and the
+ * `removed` ones (indices into W's values, ascending) — ranked by the scores of `source`, as topKIndices would on
+ * the dense scores with the dense inactive mask. Returns them ascending.
+ */
+export function selectGrowth(W: Csr, removed: Int32Array, k: number, source: ScoreSource): Int32Array {
+  const pos = patternPositions(W);
+  const onPattern = new Float32Array(pos.length);
+  const outside = new RunningTopK(k);
+  let j = 0;
+  source((start, scores) => {
+    for (let i = 0; i < scores.length; i++) {
+      const p = start + i;
+      if (j < pos.length && pos[j] === p) onPattern[j++] = scores[i];
+      else outside.offer(p, scores[i]);
+    }
+  });
+  // Merge the two candidate lists (disjoint, each ascending) by position, then take the k best.
+  const top = outside.result();
+  const n = top.positions.length + removed.length;
+  const cPos = new Int32Array(n);
+  const cScore = new Float32Array(n);
+  for (let a = 0, b = 0, c = 0; c < n; c++) {
+    if (b >= removed.length || (a < top.positions.length && top.positions[a] < pos[removed[b]])) {
+      cPos[c] = top.positions[a];
+      cScore[c] = top.scores[a++];
+    } else {
+      cPos[c] = pos[removed[b]];
+      cScore[c] = onPattern[removed[b++]];
+    }
+  }
+  const chosen = topKIndices(cScore, k, true);
+  return chosen.map((c) => cPos[c]);
+}
+
+/**
+ * The pattern after an update: W's nonzeros minus `removed` (value indices, ascending) plus `grown` (positions,
+ * ascending; a removed position may be grown again). `carry` moves any array in W's value order (the values,
+ * optimiser state) to the new order: entries that stay keep theirs — a removed-and-regrown one too, as RigL's
+ * reinit_when_same = False — and new ones start at 0.
+ */
+export function rebuildPattern(
+  W: Csr,
+  removed: Int32Array,
+  grown: Int32Array,
+): { csr: Csr; carry: (old: Float32Array) => Float32Array } {
+  const pos = patternPositions(W);
+  const isRemoved = new Uint8Array(pos.length);
+  for (const j of removed) isRemoved[j] = 1;
+  const newPos: number[] = [];
+  const source: number[] = [];
+  let g = 0;
+  for (let j = 0; j <= pos.length; j++) {
+    const p = j < pos.length ? pos[j] : Infinity;
+    while (g < grown.length && grown[g] < p) {
+      newPos.push(grown[g++]);
+      source.push(-1);
+    }
+    if (j === pos.length) break;
+    const regrown = g < grown.length && grown[g] === p;
+    if (regrown) g++;
+    if (!isRemoved[j] || regrown) {
+      newPos.push(p);
+      source.push(j);
+    }
+  }
+  const rowPtr = new Int32Array(W.M + 1);
+  const colIdx = new Int32Array(newPos.length);
+  for (let i = 0; i < newPos.length; i++) {
+    rowPtr[Math.floor(newPos[i] / W.K) + 1]++;
+    colIdx[i] = newPos[i] % W.K;
+  }
+  for (let r = 0; r < W.M; r++) rowPtr[r + 1] += rowPtr[r];
+  const carry = (old: Float32Array): Float32Array => {
+    const out = new Float32Array(source.length);
+    for (let i = 0; i < source.length; i++) if (source[i] >= 0) out[i] = old[source[i]];
+    return out;
+  };
+  return { csr: { M: W.M, K: W.K, rowPtr, colIdx, values: carry(W.values) }, carry };
+}
