@@ -8,6 +8,10 @@ export class RunningTopK {
   private scores: Float32Array;
   private positions: Int32Array;
   private n = 0;
+  /** After a compaction: the worst score kept. A later candidate that does not beat it can never enter (it would
+   * also lose the tie, by position), so it is dropped at once and compactions stay rare. */
+  private floor = NaN;
+  private full = false;
 
   constructor(readonly k: number) {
     if (!Number.isInteger(k) || k < 0) throw new Error(`RunningTopK: k must be an integer ≥ 0, got ${k}`);
@@ -19,6 +23,7 @@ export class RunningTopK {
   /** Offers one candidate; positions must increase from call to call. */
   offer(position: number, score: number): void {
     if (this.k === 0) return;
+    if (this.full && !beats(score, this.floor)) return;
     if (this.n === this.scores.length) this.compact();
     this.scores[this.n] = score;
     this.positions[this.n] = position;
@@ -40,5 +45,17 @@ export class RunningTopK {
       this.positions[i] = this.positions[keep[i]];
     }
     this.n = keep.length;
+    if (this.n === this.k) {
+      this.full = true;
+      let worst = 0;
+      for (let i = 1; i < this.n; i++) if (beats(this.scores[worst], this.scores[i])) worst = i;
+      this.floor = this.scores[worst];
+    }
   }
+}
+
+/** a ranks strictly above b: a larger number, and any number above NaN. */
+function beats(a: number, b: number): boolean {
+  if (Number.isNaN(a)) return false;
+  return Number.isNaN(b) || a > b;
 }
