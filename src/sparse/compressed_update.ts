@@ -64,10 +64,13 @@ export function selectGrowth(W: Csr, removed: Int32Array, k: number, source: Sco
   const outside = new RunningTopK(k);
   let j = 0;
   source((start, scores) => {
-    for (let i = 0; i < scores.length; i++) {
-      const p = start + i;
-      if (j < pos.length && pos[j] === p) onPattern[j++] = scores[i];
-      else outside.offer(p, scores[i]);
+    const end = start + scores.length;
+    for (let p = start; p < end;) {
+      // the run of positions outside the pattern up to its next position, then that position's score
+      const next = j < pos.length && pos[j] < end ? pos[j] : end;
+      outside.offerRun(p, scores, p - start, next - p);
+      p = next;
+      if (p < end) onPattern[j++] = scores[p++ - start];
     }
   });
   // Merge the two candidate lists (disjoint, each ascending) by position, then take the k best.
@@ -99,37 +102,48 @@ export function rebuildPattern(
   removed: Int32Array,
   grown: Int32Array,
 ): { csr: Csr; carry: (old: Float32Array) => Float32Array } {
-  const pos = patternPositions(W);
-  const isRemoved = new Uint8Array(pos.length);
-  for (const j of removed) isRemoved[j] = 1;
-  const newPos: number[] = [];
-  const source: number[] = [];
+  const { M, K, rowPtr, colIdx } = W;
+  const isRemoved = new Uint8Array(rowPtr[M]);
+  for (let i = 0; i < removed.length; i++) isRemoved[removed[i]] = 1;
+  const nnz = rowPtr[M] - removed.length + grown.length;
+  const newRowPtr = new Int32Array(M + 1);
+  const newColIdx = new Int32Array(nnz);
+  const source = new Int32Array(nnz); // the old value index of each new entry, or −1 for a new one
+  let o = 0;
   let g = 0;
-  for (let j = 0; j <= pos.length; j++) {
-    const p = j < pos.length ? pos[j] : Infinity;
-    while (g < grown.length && grown[g] < p) {
-      newPos.push(grown[g++]);
-      source.push(-1);
+  // Row by row, merge the old columns (minus the removed) with the grown ones, both ascending.
+  for (let r = 0; r < M; r++) {
+    const rowStart = r * K;
+    const rowEnd = rowStart + K;
+    let j = rowPtr[r];
+    const jEnd = rowPtr[r + 1];
+    while (j < jEnd || (g < grown.length && grown[g] < rowEnd)) {
+      const cOld = j < jEnd ? colIdx[j] : K;
+      const cNew = g < grown.length && grown[g] < rowEnd ? grown[g] - rowStart : K;
+      if (cNew < cOld) {
+        newColIdx[o] = cNew;
+        source[o++] = -1;
+        g++;
+      } else if (cNew === cOld) {
+        // removed and regrown at once: it keeps its value and state
+        newColIdx[o] = cOld;
+        source[o++] = j++;
+        g++;
+      } else {
+        if (!isRemoved[j]) {
+          newColIdx[o] = cOld;
+          source[o++] = j;
+        }
+        j++;
+      }
     }
-    if (j === pos.length) break;
-    const regrown = g < grown.length && grown[g] === p;
-    if (regrown) g++;
-    if (!isRemoved[j] || regrown) {
-      newPos.push(p);
-      source.push(j);
-    }
+    newRowPtr[r + 1] = o;
   }
-  const rowPtr = new Int32Array(W.M + 1);
-  const colIdx = new Int32Array(newPos.length);
-  for (let i = 0; i < newPos.length; i++) {
-    rowPtr[Math.floor(newPos[i] / W.K) + 1]++;
-    colIdx[i] = newPos[i] % W.K;
-  }
-  for (let r = 0; r < W.M; r++) rowPtr[r + 1] += rowPtr[r];
+  if (o !== nnz) throw new Error('rebuildPattern: a grown position is already in the pattern and was not removed');
   const carry = (old: Float32Array): Float32Array => {
-    const out = new Float32Array(source.length);
-    for (let i = 0; i < source.length; i++) if (source[i] >= 0) out[i] = old[source[i]];
+    const out = new Float32Array(nnz);
+    for (let i = 0; i < nnz; i++) if (source[i] >= 0) out[i] = old[source[i]];
     return out;
   };
-  return { csr: { M: W.M, K: W.K, rowPtr, colIdx, values: carry(W.values) }, carry };
+  return { csr: { M, K, rowPtr: newRowPtr, colIdx: newColIdx, values: carry(W.values) }, carry };
 }

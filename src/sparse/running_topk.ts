@@ -8,10 +8,10 @@ export class RunningTopK {
   private scores: Float32Array;
   private positions: Int32Array;
   private n = 0;
-  /** After a compaction: the worst score kept. A later candidate that does not beat it can never enter (it would
-   * also lose the tie, by position), so it is dropped at once and compactions stay rare. */
-  private floor = NaN;
+  /** Once k candidates are kept: the worst of them. A later candidate that does not beat it can never enter (it
+   * would also lose the tie, by position), so it is skipped at once and compactions stay rare. */
   private full = false;
+  private floor = NaN;
 
   constructor(readonly k: number) {
     if (!Number.isInteger(k) || k < 0) throw new Error(`RunningTopK: k must be an integer ≥ 0, got ${k}`);
@@ -22,12 +22,34 @@ export class RunningTopK {
 
   /** Offers one candidate; positions must increase from call to call. */
   offer(position: number, score: number): void {
+    this.offerRun(position, Float32Array.of(score), 0, 1);
+  }
+
+  /** Offers `count` consecutive candidates: position `first + i` with score scores[offset + i]. Positions must
+   * increase from call to call. */
+  offerRun(first: number, scores: Float32Array, offset: number, count: number): void {
     if (this.k === 0) return;
-    if (this.full && !beats(score, this.floor)) return;
-    if (this.n === this.scores.length) this.compact();
-    this.scores[this.n] = score;
-    this.positions[this.n] = position;
-    this.n++;
+    // The hot loop works on locals (fields would be reloaded at every iteration); a compaction refreshes them.
+    const cap = this.scores.length;
+    let { n, full, floor } = this;
+    let kept = this.scores;
+    let at = this.positions;
+    for (let i = 0; i < count; i++) {
+      const v = scores[offset + i];
+      if (full && !(v > floor || (v === v && floor !== floor))) continue;
+      if (n === cap) {
+        this.n = n;
+        this.compact();
+        ({ n, full, floor } = this);
+        kept = this.scores;
+        at = this.positions;
+        if (!(v > floor || (v === v && floor !== floor))) continue;
+      }
+      kept[n] = v;
+      at[n] = first + i;
+      n++;
+    }
+    this.n = n;
   }
 
   /** The (up to) k best candidates offered so far, ascending by position, with their scores. */
@@ -45,17 +67,11 @@ export class RunningTopK {
       this.positions[i] = this.positions[keep[i]];
     }
     this.n = keep.length;
-    if (this.n === this.k) {
-      this.full = true;
-      let worst = 0;
-      for (let i = 1; i < this.n; i++) if (beats(this.scores[worst], this.scores[i])) worst = i;
-      this.floor = this.scores[worst];
-    }
+    if (this.n < this.k) return;
+    // The worst kept: the smallest number, or NaN if any NaN was kept.
+    let worst = this.scores[0];
+    for (let i = 1; i < this.n && worst === worst; i++) if (!(this.scores[i] >= worst)) worst = this.scores[i];
+    this.full = true;
+    this.floor = worst;
   }
-}
-
-/** a ranks strictly above b: a larger number, and any number above NaN. */
-function beats(a: number, b: number): boolean {
-  if (Number.isNaN(a)) return false;
-  return Number.isNaN(b) || a > b;
 }

@@ -229,7 +229,8 @@ export class SparseTraining implements Hook {
     this.compressPending = false;
   }
 
-  private setExecution(l: MaskedLayer, e: LayerExecution): void {
+  /** Runs one masked layer masked or compressed from now on (what auto's planner decides per layer). */
+  setExecution(l: MaskedLayer, e: LayerExecution): void {
     if (e === 'sparse') this.masks.compress(l, this.remap);
     else this.masks.decompress(l, this.remap);
     this.execution.set(l.name, e);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kthSmallest, topKIndices, topKSegments } from '../../src/sparse/topk.js';
+import { topKIndices, topKSegments } from '../../src/sparse/topk.js';
 import { lcg, randomArray, randomInts } from '../helpers.js';
 
 /** Sort-based reference: better score first (NaN worst), then lower index; the first k, ascending. */
@@ -113,17 +113,6 @@ test('topKSegments ranks several arrays together (abs, ties by segment then inde
       reference(flat, k, largest, (i) => flatEligible[i]),
       `trial ${trial}`,
     );
-  }
-});
-
-test('kthSmallest equals the sorted order statistic', () => {
-  const r = lcg(3);
-  for (let trial = 0; trial < 200; trial++) {
-    const n = 1 + Math.floor(r() * 300);
-    const a = trial % 2 ? randomArray(n, trial) : Float32Array.from(randomInts(n, trial, 5));
-    const sorted = Float32Array.from(a).sort();
-    const j = Math.floor(r() * n);
-    assert.equal(kthSmallest(Float32Array.from(a), j), sorted[j]);
   }
 });
 
