@@ -11,6 +11,7 @@ import type { StepContext } from '../train/hooks.js';
 import type { ExecutionMode } from '../sparse/execution.js';
 import { SparseTraining } from '../sparse/training.js';
 import { cpuDescription } from '../util/cpu.js';
+import { collectGarbage, peakRssMb, resetPeakRss } from '../util/memory.js';
 import { Rng } from '../util/rng.js';
 
 export type BenchMode = ExecutionMode;
@@ -49,8 +50,13 @@ export interface BenchResult {
   /** Masked modes: the median step without an update, and the one step with the mask update. */
   ms_plain_step?: number;
   ms_update_step?: number;
-  /** Peak resident memory of the process (getrusage maxrss). */
+  /** Peak resident memory of the whole process, set-up included (getrusage maxrss). */
   peak_rss_mb: number;
+  /** Peak resident memory while the timed steps and the update ran, after a garbage collection (Linux only). */
+  step_peak_rss_mb?: number;
+  /** Bytes of the training state: parameters with their gradients (and, compressed, their patterns), optimiser
+   * buffers and masks. */
+  state_mb: number;
   /** auto: how each masked layer ended up running. */
   layers?: Record<string, 'masked' | 'sparse'>;
   width: number;
@@ -150,13 +156,26 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
     if (!Number.isFinite(loss)) throw new Error(`bench: the loss became ${loss} at step ${iteration}`);
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
+  let measuring = false;
   for (let s = 0; s < total; s++) {
+    if (s === total - o.steps) {
+      collectGarbage();
+      measuring = resetPeakRss();
+    }
     const dt = step(s);
     if (s >= total - o.steps) times.push(dt);
     progress?.(s + 1, total + 1);
   }
+  // The state of a training step (before the update, which rebuilds the patterns and their gradients).
+  let stateBytes = 0;
+  for (const [name, p] of params) {
+    stateBytes += p.bytes;
+    for (const b of sgd.buffers(name)) stateBytes += b.byteLength;
+  }
+  for (const l of sparse?.masks.layers ?? []) stateBytes += l.mask?.byteLength ?? 0;
   const update = sparse ? step(BENCH_UPDATE_INTERVAL - 1) : undefined;
   progress?.(total + 1, total + 1);
+  const stepPeak = measuring ? peakRssMb() : undefined;
   times.sort((a, b) => a - b);
   const plain = times[Math.floor(times.length / 2)];
   const ms = update === undefined ? plain : plain + (update - plain) / BENCH_UPDATE_INTERVAL;
@@ -175,6 +194,8 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
     ms_max: round(times[times.length - 1]),
     ...(update === undefined ? {} : { ms_plain_step: round(plain), ms_update_step: round(update) }),
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(stepPeak === undefined ? {} : { step_peak_rss_mb: Math.round(stepPeak) }),
+    state_mb: round(stateBytes / 2 ** 20),
     ...(o.mode === 'auto' && sparse ? { layers: Object.fromEntries(sparse.execution) } : {}),
     width: o.width,
     backend: k.name,

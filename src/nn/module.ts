@@ -50,6 +50,17 @@ export class Parameter {
     this.gradient = g;
   }
 
+  /** Bytes held: values, gradient (once allocated) and, while compressed, the pattern and its CSC view. */
+  get bytes(): number {
+    let b = this.data.byteLength + (this.gradient?.byteLength ?? 0);
+    if (this.compressed) b += this.compressed.rowPtr.byteLength + this.compressed.colIdx.byteLength;
+    if (this.byColumns) {
+      const c = this.byColumns;
+      b += c.colPtr.byteLength + c.rowIdx.byteLength + c.valuePos.byteLength;
+    }
+    return b;
+  }
+
   /** Number of entries of the dense tensor (whatever the storage). */
   get size(): number {
     return sizeOf(this.shape);

@@ -105,6 +105,25 @@ test('bench --mode sparse and auto time RigL steps with the update amortised; au
   }
 });
 
+test('bench: in sparse mode the training state of the masked layers shrinks with their density', () => {
+  const state = (sparsity: number, mode: string) => {
+    const args = ['bench', '--model', 'lenet300', '--batch', '16', '--steps', '2', '--warmup', '1', '--json'];
+    const r = run([...args, '--sparsity', String(sparsity), '--mode', mode]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.ok(j.step_peak_rss_mb > 0, 'the peak RSS of the timed steps is reported');
+    return j.state_mb as number;
+  };
+  const dense = state(0, 'dense');
+  // dense: weight, gradient, momentum (12 bytes a weight); masked adds a float mask; compressed: per nonzero its
+  // value, gradient, momentum, column, and the CSC view's row and value position (24 bytes), about 2·density·dense.
+  assert.ok(Math.abs(state(0.9, 'masked') / dense - 16 / 12) < 0.01);
+  const at90 = state(0.9, 'sparse') / dense;
+  const at98 = state(0.98, 'sparse') / dense;
+  assert.ok(at90 > 0.15 && at90 < 0.25, `state at density 0.1: ${at90} of dense`);
+  assert.ok(at98 > 0.03 && at98 < 0.06, `state at density 0.02: ${at98} of dense`);
+});
+
 test('bench --help explains the options', () => {
   const r = run(['bench', '--help']);
   assert.equal(r.code, 0);

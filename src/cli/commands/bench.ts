@@ -16,7 +16,9 @@ const spec: CommandSpec = {
     "and print the median step time. With --sparsity the step is RigL's on exact-count random ERK masks: masked\n" +
     'gradients, weights and momentum every step, and a prune-and-grow update every 100 steps, timed once and\n' +
     'amortised into the step time. --mode masked multiplies dense weights by masks (as PyTorch); sparse runs them\n' +
-    'compressed on the sparse kernels; auto times both per layer and keeps the faster (its choices go to stderr).',
+    'compressed on the sparse kernels; auto times both per layer and keeps the faster (its choices go to stderr).\n' +
+    'Memory: state_mb counts the bytes of parameters, gradients, optimiser buffers and masks (compressed layers\n' +
+    'hold only their nonzeros); step_peak_rss_mb is the resident peak while the timed steps ran (Linux).',
   options: {
     model: { type: 'string', value: 'NAME', default: 'lenet300', description: 'zoo model' },
     batch: { type: 'string', value: 'N', default: '128', description: 'batch size' },
@@ -112,7 +114,8 @@ export const benchCommand = {
       process.stderr.write(
         `${result.model} batch ${result.batch}, ${result.threads} threads, ${result.mode}` +
           (result.sparsity > 0 ? ` sparsity ${result.sparsity}` : '') +
-          `: ${result.ms_per_step.toFixed(2)} ms/step (median of ${result.steps}), ${result.samples_per_s} samples/s ` +
+          `: ${result.ms_per_step.toFixed(2)} ms/step (median of ${result.steps}), ${result.samples_per_s} samples/s, ` +
+          `training state ${result.state_mb.toFixed(1)} MiB ` +
           `[${result.backend}/${result.isa}, ${result.cpu}]\n`,
       );
   },
