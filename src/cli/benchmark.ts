@@ -6,6 +6,7 @@ import { getKernels, type Backend } from '../kernels/index.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { createModel, modelInputShape } from '../models/index.js';
 import type { Module } from '../nn/module.js';
+import { profileLeaves, type Profile } from '../nn/profile.js';
 import { SGD } from '../optim/sgd.js';
 import type { StepContext } from '../train/hooks.js';
 import type { ExecutionMode } from '../sparse/execution.js';
@@ -33,6 +34,8 @@ export interface BenchOptions {
   seed: number;
   /** Where auto's per-layer choices go. */
   log?: (line: string) => void;
+  /** Also report where the time of a step goes, by kind of layer (a little slower: every layer call is timed). */
+  profile?: boolean;
 }
 
 export interface BenchResult {
@@ -57,6 +60,9 @@ export interface BenchResult {
   /** Bytes of the training state: parameters with their gradients (and, compressed, their patterns), optimiser
    * buffers and masks. */
   state_mb: number;
+  /** --profile: mean milliseconds per timed step by kind of layer, and the rest of the step (loss, optimiser,
+   * mask discipline) as 'other'. */
+  profile?: Record<string, { forward_ms: number; backward_ms: number }>;
   /** auto: how each masked layer ended up running. */
   layers?: Record<string, 'masked' | 'sparse'>;
   width: number;
@@ -157,15 +163,18 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
   let measuring = false;
+  let profile: Profile | undefined;
   for (let s = 0; s < total; s++) {
     if (s === total - o.steps) {
       collectGarbage();
       measuring = resetPeakRss();
+      if (o.profile) profile = profileLeaves(model);
     }
     const dt = step(s);
     if (s >= total - o.steps) times.push(dt);
     progress?.(s + 1, total + 1);
   }
+  profile?.stop();
   // The state of a training step (before the update, which rebuilds the patterns and their gradients).
   let stateBytes = 0;
   for (const [name, p] of params) {
@@ -196,10 +205,28 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     ...(stepPeak === undefined ? {} : { step_peak_rss_mb: Math.round(stepPeak) }),
     state_mb: round(stateBytes / 2 ** 20),
+    ...(profile ? { profile: profileReport(profile, times) } : {}),
     ...(o.mode === 'auto' && sparse ? { layers: Object.fromEntries(sparse.execution) } : {}),
     width: o.width,
     backend: k.name,
     isa: k.isa,
     cpu: cpuDescription().model,
   };
+}
+
+/** Per-step means of the profiled layer times, and what the steps spent outside the layers. */
+function profileReport(p: Profile, times: number[]): Record<string, { forward_ms: number; backward_ms: number }> {
+  const steps = times.length;
+  const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  const out: Record<string, { forward_ms: number; backward_ms: number }> = {};
+  let layers = 0;
+  for (const [kind, t] of [...p.times].sort(
+    (a, b) => b[1].forward_ms + b[1].backward_ms - a[1].forward_ms - a[1].backward_ms,
+  )) {
+    out[kind] = { forward_ms: r3(t.forward_ms / steps), backward_ms: r3(t.backward_ms / steps) };
+    layers += t.forward_ms + t.backward_ms;
+  }
+  const total = times.reduce((a, b) => a + b, 0);
+  out.other = { forward_ms: 0, backward_ms: r3((total - layers) / steps) };
+  return out;
 }

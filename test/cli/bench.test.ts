@@ -124,6 +124,22 @@ test('bench: in sparse mode the training state of the masked layers shrinks with
   assert.ok(at98 > 0.03 && at98 < 0.06, `state at density 0.02: ${at98} of dense`);
 });
 
+test('bench --profile splits the step by kind of layer; compressed layers are their own kind', () => {
+  const args = ['bench', '--model', 'lenet300', '--batch', '16', '--steps', '3', '--warmup', '1', '--profile'];
+  const r = run([...args, '--sparsity', '0.9', '--mode', 'sparse', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(j.profile).sort(), ['Activation', 'Flatten', 'Linear compressed', 'other']);
+  const total = Object.values(j.profile as Record<string, { forward_ms: number; backward_ms: number }>).reduce(
+    (a, t) => a + t.forward_ms + t.backward_ms,
+    0,
+  );
+  assert.ok(total > 0 && total <= 1.5 * j.ms_max, `profiled ${total} ms of steps of at most ${j.ms_max} ms`);
+  const human = run([...args, '--model', 'lenet5']);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stderr, /^Conv2d +[0-9.]+ +[0-9.]+$/m);
+});
+
 test('bench --help explains the options', () => {
   const r = run(['bench', '--help']);
   assert.equal(r.code, 0);

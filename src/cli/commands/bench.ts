@@ -54,6 +54,7 @@ const spec: CommandSpec = {
       choices: BACKENDS,
       description: 'kernels: native addon, TypeScript reference, or native when built',
     },
+    profile: { type: 'boolean', description: 'also show where the time goes, by kind of layer (forward/backward)' },
     json: { type: 'boolean', description: 'print one JSON object on stdout' },
   },
   examples: [
@@ -105,18 +106,28 @@ export const benchCommand = {
         width,
         backend: v.backend as Backend,
         seed,
+        profile: Boolean(v.profile),
         log: (line) => process.stderr.write(line + '\n'),
       },
       (done, total) => progress.update(done, total),
     );
-    if (v.json) process.stdout.write(JSON.stringify(result) + '\n');
-    else
-      process.stderr.write(
-        `${result.model} batch ${result.batch}, ${result.threads} threads, ${result.mode}` +
-          (result.sparsity > 0 ? ` sparsity ${result.sparsity}` : '') +
-          `: ${result.ms_per_step.toFixed(2)} ms/step (median of ${result.steps}), ${result.samples_per_s} samples/s, ` +
-          `training state ${result.state_mb.toFixed(1)} MiB ` +
-          `[${result.backend}/${result.isa}, ${result.cpu}]\n`,
-      );
+    if (v.json) {
+      process.stdout.write(JSON.stringify(result) + '\n');
+      return;
+    }
+    if (result.profile) {
+      process.stderr.write('layer kind                 forward ms  backward ms   (mean per timed step)\n');
+      for (const [kind, t] of Object.entries(result.profile))
+        process.stderr.write(
+          `${kind.padEnd(26)} ${t.forward_ms.toFixed(2).padStart(10)} ${t.backward_ms.toFixed(2).padStart(12)}\n`,
+        );
+    }
+    process.stderr.write(
+      `${result.model} batch ${result.batch}, ${result.threads} threads, ${result.mode}` +
+        (result.sparsity > 0 ? ` sparsity ${result.sparsity}` : '') +
+        `: ${result.ms_per_step.toFixed(2)} ms/step (median of ${result.steps}), ${result.samples_per_s} samples/s, ` +
+        `training state ${result.state_mb.toFixed(1)} MiB ` +
+        `[${result.backend}/${result.isa}, ${result.cpu}]\n`,
+    );
   },
 };
