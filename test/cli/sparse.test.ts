@@ -66,6 +66,20 @@ test('train --method rigl: masks in the checkpoint, layer-density report, traini
   for (const [name, t] of ck.tensors) assert.deepEqual(resumed.get(name)!.data, t.data, `${name} differs after resume`);
 });
 
+test('--mode sparse: an interrupted run resumes to exactly the checkpoint of an uninterrupted one', () => {
+  const rigl = [...base, '--method', 'rigl', '--sparsity', '0.9', '--update-interval', '5', '--mode', 'sparse'];
+  assert.equal(run([...rigl, '--name', 'sparse-full']).code, 0);
+  assert.equal(run([...rigl, '--name', 'sparse-halt', '--halt-after', '17']).code, 130);
+  const resumed = run(['train', '--name', 'sparse-halt', '--runs-dir', runs, '--resume', '--quiet']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const full = readSafetensors(join(runs, 'sparse-full', 'checkpoints', 'last.safetensors')).tensors;
+  const again = readSafetensors(join(runs, 'sparse-halt', 'checkpoints', 'last.safetensors')).tensors;
+  assert.ok(full.has('fc1.weight.mask') && full.has('optimizer.momentum_buffer.fc1.weight'));
+  for (const [name, t] of full) assert.deepEqual(again.get(name)!.data, t.data, `${name} differs after resume`);
+  const report = JSON.parse(readFileSync(join(runs, 'sparse-halt', 'layer_density.json'), 'utf8'));
+  assert.ok(report.layers.every((l: { execution: string }) => l.execution === 'sparse'));
+});
+
 test('every method trains from the CLI', () => {
   for (const method of ['static', 'snip', 'set', 'snfs', 'granet', 'gmp']) {
     const r = run([
