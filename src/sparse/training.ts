@@ -95,7 +95,8 @@ export class SparseTraining implements Hook {
     this.snipPending = s.method === 'snip';
     this.denseStepFlops = 3 * this.forwardFlops(true);
     this.sparseForwardFlops = this.forwardFlops();
-    this.masks.maskWeights(c.kernels);
+    // SNIP scores the dense network at initialisation: its weights stay whole until its selection.
+    if (!this.snipPending) this.masks.maskWeights(c.kernels);
     for (const l of this.masks.layers) this.execution.set(l.name, 'masked');
     this.compressPending = c.execution === 'sparse' || c.execution === 'auto';
     const methodWhy = methodSparseUnsupported(s.method);

@@ -186,9 +186,31 @@ test('GraNet: the global density follows the cubic schedule at every update, wit
   }
 });
 
-test('SNIP keeps exact per-layer counts at the ERK densities', async () => {
+test('SNIP keeps exact per-layer counts at the ERK densities, the top |g·w| of the dense network on its first batch', async () => {
   const { sparse } = await train(settings('snip'), 2);
   const report = sparse.layerReport();
   for (const l of report.layers)
     assert.equal(l.nnz, l.params - Math.round((1 - sparse.planned.get(l.name)!) * l.params));
+  // Independently: the same initial network, unmasked, and the first batch of the same loader.
+  const model = createModel('lenet300', { width: 0.25, seed: 2, inputShape: data.shape }).useKernels(k);
+  const loader = new BatchLoader(data.train, {
+    batch: BATCH,
+    shuffle: true,
+    augment: false,
+    normalization: data.normalization,
+    seed: 2,
+  });
+  const batch = loader.epoch(0).next().value!;
+  const logits = model.forward({ data: batch.x, shape: batch.shape });
+  model.backward(new CrossEntropyLoss(0, k).compute(logits, batch.y).dlogits);
+  for (const [name, p] of model.namedParameters()) {
+    const l = sparse.masks.get(name);
+    if (!l) continue;
+    const scores = Array.from(p.data, (w, i) => Math.abs(Math.fround(w * p.grad[i])));
+    const keep = l.mask!.reduce((a, b) => a + b, 0);
+    const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
+    const expected = new Float32Array(scores.length);
+    for (const i of order.slice(0, keep)) expected[i] = 1;
+    assert.deepEqual(l.mask, expected, `${name}: SNIP keeps the largest |g·w| of the dense initial network`);
+  }
 });
