@@ -34,17 +34,35 @@ export const trainConfigSchema = z
     seed: z.number().int().nonnegative().default(0),
     threads: z.number().int().positive().optional(),
     backend: z.enum(BACKENDS as [string, ...string[]]).default('auto'),
-    optimizer: z
-      .object({
-        kind: z.enum(['sgd', 'adamw']).default('sgd'),
-        lr: positive,
-        momentum: z.number().min(0).lt(1).default(0.9),
-        nesterov: z.boolean().default(false),
-        weightDecay: z.number().min(0).default(5e-4),
-        beta1: z.number().min(0).lt(1).default(0.9),
-        beta2: z.number().min(0).lt(1).default(0.999),
-      })
-      .strict(),
+    optimizer: z.preprocess(
+      // kind defaults to sgd; each kind takes only its own options (a strict object each)
+      (o) => (o && typeof o === 'object' && !('kind' in o) ? { ...o, kind: 'sgd' } : o),
+      z
+        .discriminatedUnion('kind', [
+          z
+            .object({
+              kind: z.literal('sgd'),
+              lr: positive,
+              momentum: z.number().min(0).lt(1).default(0.9),
+              nesterov: z.boolean().default(false),
+              weightDecay: z.number().min(0).default(5e-4),
+            })
+            .strict(),
+          z
+            .object({
+              kind: z.literal('adamw'),
+              lr: positive,
+              weightDecay: z.number().min(0).default(5e-4),
+              beta1: z.number().min(0).lt(1).default(0.9),
+              beta2: z.number().min(0).lt(1).default(0.999),
+            })
+            .strict(),
+        ])
+        .refine((o) => !(o.kind === 'sgd' && o.nesterov && o.momentum === 0), {
+          message: 'Nesterov momentum needs momentum > 0',
+          path: ['nesterov'],
+        }),
+    ),
     schedule: z
       .object({
         kind: z.enum(['constant', 'multistep', 'cosine']).default('multistep'),
@@ -80,6 +98,7 @@ export const trainConfigSchema = z
         method: z.enum(METHODS).default('dense'),
         sparsity: z.number().min(0).lt(1, 'sparsity must be < 1').default(0.9),
         distribution: z.enum(['uniform', 'er', 'erk']).default('erk'),
+        erkPower: z.number().positive().optional(),
         denseFirst: z.boolean().default(false),
         denseLast: z.boolean().default(false),
         denseLayers: z.array(z.string()).default([]),
@@ -92,7 +111,8 @@ export const trainConfigSchema = z
         finalDensity: z.number().gt(0).max(1).optional(),
         pruneStartEpoch: z.number().min(0).optional(),
         pruneEndEpoch: z.number().min(0).optional(),
-        pruning: z.enum(['layerwise', 'global']).default('layerwise'),
+        /** SNIP default layerwise; GraNet/GMP default global. */
+        pruning: z.enum(['layerwise', 'global']).optional(),
         snfsMomentum: z.number().min(0).lt(1).default(0.9),
       })
       .strict()
@@ -142,7 +162,22 @@ export function mergeConfig(base: Record<string, unknown>, over: Record<string, 
 /** Validates a config; every problem is listed with its path in one UsageError. */
 export function validateConfig(raw: Record<string, unknown>, where: string): TrainConfig {
   const r = trainConfigSchema.safeParse(raw);
-  if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
+  const unused = sparseWithoutMethod(raw);
+  if (r.success && unused.length === 0) return r.data;
+  const problems = [
+    ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`)),
+    ...unused,
+  ];
   throw new UsageError(`invalid config (${where}): ${problems.join('; ')}`);
+}
+
+/** Sparse settings given while the method is dense would be silently ignored: each is a problem. */
+function sparseWithoutMethod(raw: Record<string, unknown>): string[] {
+  const sp = raw.sparse;
+  if (!sp || typeof sp !== 'object') return [];
+  const s = sp as Record<string, unknown>;
+  if ((s.method ?? 'dense') !== 'dense') return [];
+  return Object.keys(s)
+    .filter((k) => k !== 'method' && s[k] !== undefined)
+    .map((k) => `sparse.${k}: needs a sparse method (sparse.method is dense)`);
 }

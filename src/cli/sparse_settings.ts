@@ -14,6 +14,7 @@ export function resolveSparse(c: TrainConfig): SparseSettings | null {
     method: sp.method,
     sparsity,
     distribution: sp.distribution,
+    erkPower: sp.erkPower,
     denseFirst: sp.denseFirst,
     denseLast: sp.denseLast,
     denseLayers: sp.denseLayers,
@@ -25,9 +26,13 @@ export function resolveSparse(c: TrainConfig): SparseSettings | null {
     initialDensity: sp.initialDensity ?? d.initialDensity ?? 1,
     pruneStartEpoch: sp.pruneStartEpoch ?? d.pruneStartEpoch ?? 0,
     pruneEndEpoch: sp.pruneEndEpoch ?? d.pruneEndEpoch ?? c.epochs,
-    pruning: sp.pruning,
+    pruning: sp.pruning ?? d.pruning ?? 'layerwise',
     snfsMomentum: sp.snfsMomentum,
   };
+  if (sp.pruning !== undefined && !['snip', 'granet', 'gmp'].includes(s.method))
+    throw new UsageError(`sparse: pruning (layerwise | global) applies to snip, granet and gmp, not to ${s.method}`);
+  if (sp.erkPower !== undefined && s.distribution !== 'erk')
+    throw new UsageError(`sparse: erkPower applies to the erk distribution, not to ${s.distribution}`);
   if (s.method === 'granet' || s.method === 'gmp') {
     if (1 - s.sparsity > s.initialDensity)
       throw new UsageError(

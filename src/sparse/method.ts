@@ -13,6 +13,8 @@ export interface SparseSettings {
   /** Final overall sparsity of the prunable layers, in [0, 1). */
   sparsity: number;
   distribution: Distribution;
+  /** ERK power scale p of raw_l = (Σ shape / Π shape)^p (default 1). */
+  erkPower?: number;
   denseFirst: boolean;
   denseLast: boolean;
   /** Glob patterns of weight names kept dense, e.g. 'classifier.*'. */
@@ -30,7 +32,9 @@ export interface SparseSettings {
   initialDensity: number;
   pruneStartEpoch: number;
   pruneEndEpoch: number;
-  /** SNIP: keep the top scores per layer (at the distribution's densities) or over all layers. */
+  /** SNIP: keep the top scores per layer (at the distribution's densities) or over all layers together.
+   * GraNet/GMP: prune every layer on its own cubic schedule (from its initial to its final planned density) or
+   * all layers together to the global schedule (their default, as GraNet). */
   pruning: 'layerwise' | 'global';
   /** SNFS: momentum of the dense gradient used for growth. */
   snfsMomentum: number;
@@ -63,6 +67,7 @@ export function methodDefaults(method: Method, epochs: number): Partial<SparseSe
         dropSchedule: 'cosine-floor',
         dropFraction: 0.5,
         updateEnd: null,
+        pruning: 'global',
       };
     case 'gmp':
       return {
@@ -70,6 +75,7 @@ export function methodDefaults(method: Method, epochs: number): Partial<SparseSe
         pruneStartEpoch: 0,
         pruneEndEpoch: Math.max(1, Math.round((110 / 160) * epochs)),
         updateEnd: null,
+        pruning: 'global',
       };
     default:
       return {};

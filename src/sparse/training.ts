@@ -26,12 +26,14 @@ import {
   type SparseCapable,
 } from './execution.js';
 import { globalMagnitudeKeep } from './global_prune.js';
-import { plannedDensities, prunableParams } from './layers.js';
+import { denseLayerNames, plannedDensities, prunableParams } from './layers.js';
+import { zerosAt } from './distribution.js';
 import { Masks, type MaskedLayer } from './masks.js';
 import { growthOf, type SparseSettings } from './method.js';
 import { magnitude, pruneAndGrow, randomScores } from './prune_grow.js';
 import { cubicSparsity, dropFraction, isUpdateIteration } from './schedules.js';
 import { snipMasks } from './snip.js';
+import { trainingStepFlops } from './flops.js';
 import { topKSegments } from './topk.js';
 
 export interface SparseContext {
@@ -65,6 +67,10 @@ export class SparseTraining implements Hook {
   readonly masks: Masks;
   /** The layer densities the masks started with (for SNIP: the densities its selection keeps). */
   readonly planned: Map<string, number>;
+  /** GraNet/GMP: the layer densities at the final sparsity (the targets of layer-wise pruning). */
+  private readonly finalPlanned = new Map<string, number>();
+  /** The layers the settings keep dense (first, last, by pattern): never pruned, never updated. */
+  private readonly keptDense: Set<string>;
   readonly updates: UpdateRecord[] = [];
   private readonly growth;
   private readonly updateEnd: number;
@@ -88,6 +94,8 @@ export class SparseTraining implements Hook {
     const prunable = prunableParams(c.model.namedParameters());
     this.growth = growthOf(s.method);
     this.updateEnd = s.updateEnd === null ? Infinity : Math.round(s.updateEnd * c.totalIterations);
+    this.keptDense = s.method === 'dense' ? new Set() : denseLayerNames(prunable, s);
+    if (s.method === 'granet' || s.method === 'gmp') this.checkGradual(prunable);
     const startSparsity = s.method === 'granet' || s.method === 'gmp' ? 1 - s.initialDensity : s.sparsity;
     const densities = s.method === 'dense' ? new Map<string, number>() : plannedDensities(prunable, s, startSparsity);
     this.planned = densities;
@@ -112,6 +120,23 @@ export class SparseTraining implements Hook {
       c.log?.(`auto: every layer runs masked: method ${s.method} cannot run sparse: ${methodWhy}`);
       this.compressPending = false;
     }
+  }
+
+  /** GraNet/GMP: the final budget must hold the layers kept dense; per-layer densities have no place in a
+   * gradual schedule. */
+  private checkGradual(prunable: [string, Parameter][]): void {
+    const s = this.s;
+    if (Object.keys(s.layerDensities).length > 0)
+      throw new Error(
+        `${s.method} prunes gradually to a schedule, so explicit layer densities do not apply (keep layers dense with denseLayers)`,
+      );
+    const total = prunable.reduce((a, [, p]) => a + p.size, 0);
+    const dense = prunable.reduce((a, [n, p]) => a + (this.keptDense.has(n) ? p.size : 0), 0);
+    if (Math.floor(total * (1 - s.sparsity)) < dense)
+      throw new Error(
+        `the layers kept dense hold ${dense} of the ${total} prunable weights, more than final density ${+(1 - s.sparsity).toFixed(6)} keeps`,
+      );
+    for (const [n, d] of plannedDensities(prunable, s, s.sparsity)) this.finalPlanned.set(n, d);
   }
 
   private get k(): Kernels {
@@ -238,16 +263,14 @@ export class SparseTraining implements Hook {
   }
 
   private countFlops(it: number): void {
-    const fS = this.sparseForwardFlops;
-    const fD = this.denseStepFlops / 3;
-    const dt = this.s.updateInterval;
-    const updating = it <= this.updateEnd && this.s.method !== 'dense';
-    let step: number;
-    if (this.s.method === 'dense') step = 3 * fD;
-    else if (this.growth === 'gradient' && updating) step = (3 * fS * dt + 2 * fS + fD) / (dt + 1);
-    else if (this.growth === 'momentum' && updating) step = 2 * fS + fD;
-    else step = 3 * fS;
-    this.flopsSum += step;
+    const updating = it <= this.updateEnd;
+    this.flopsSum += trainingStepFlops(
+      this.s.method,
+      this.sparseForwardFlops,
+      this.denseStepFlops / 3,
+      this.s.updateInterval,
+      updating,
+    );
     this.flopsSteps++;
   }
 
@@ -260,17 +283,11 @@ export class SparseTraining implements Hook {
     const s = this.s;
     const record: UpdateRecord = { iteration: it, dropFraction: 0, dropped: 0, grown: 0, density: 0 };
     if (s.method === 'granet' || s.method === 'gmp') {
-      // Gradual pruning (Zhu & Gupta; GraNet): global magnitude pruning to the cubic schedule's sparsity.
       const c = Math.floor(it / s.updateInterval);
       const ci = Math.floor((s.pruneStartEpoch * this.c.itersPerEpoch) / s.updateInterval);
       const cf = Math.floor((s.pruneEndEpoch * this.c.itersPerEpoch) / s.updateInterval);
       if (c >= ci && c <= cf) {
-        const target = cubicSparsity(c, ci, cf, s.initialDensity, 1 - s.sparsity);
-        const total = this.masks.layers.reduce((a, l) => a + l.param.size, 0);
-        const active = this.masks.layers.reduce((a, l) => a + this.masks.nnz(l), 0);
-        const keep = Math.floor(total * (1 - target));
-        if (keep < active) this.globalPrune(keep);
-        record.targetSparsity = target;
+        record.targetSparsity = this.gradualPrune(c, ci, cf);
         this.masks.maskWeights(this.k, this.optimizerBuffers);
       }
     }
@@ -279,6 +296,7 @@ export class SparseTraining implements Hook {
       const p = dropFraction(s.dropSchedule, s.dropFraction, it, end);
       record.dropFraction = p;
       for (const l of this.masks.layers) {
+        if (this.keptDense.has(l.name)) continue;
         if (!l.mask) {
           const moved = this.pruneAndGrowCompressed(l, p, it);
           record.dropped += moved;
@@ -297,9 +315,35 @@ export class SparseTraining implements Hook {
     this.sparseForwardFlops = this.forwardFlops();
   }
 
-  /** Global magnitude pruning to `keep` weights over all layers, masked or compressed alike. */
-  private globalPrune(keep: number): void {
-    const layers = this.masks.layers;
+  /**
+   * Gradual magnitude pruning (Zhu & Gupta; GraNet) at update index c of the window [ci, cf], SPEC §4: globally,
+   * every layer not kept dense together, to keep floor(N·(1 − s_c)) of all N prunable weights (the dense layers
+   * count in full); or layer-wise, each layer to its own cubic schedule from its initial to its final planned
+   * density. Returns the overall sparsity aimed at.
+   */
+  private gradualPrune(c: number, ci: number, cf: number): number {
+    const s = this.s;
+    const total = this.masks.layers.reduce((a, l) => a + l.param.size, 0);
+    const pruned = this.masks.layers.filter((l) => !this.keptDense.has(l.name));
+    const dense = total - pruned.reduce((a, l) => a + l.param.size, 0);
+    if (s.pruning === 'global') {
+      const target = cubicSparsity(c, ci, cf, s.initialDensity, 1 - s.sparsity);
+      const keep = Math.floor(total * (1 - target)) - dense;
+      if (keep < pruned.reduce((a, l) => a + this.masks.nnz(l), 0)) this.magnitudePrune(pruned, keep);
+      return target;
+    }
+    let kept = dense;
+    for (const l of pruned) {
+      const target = cubicSparsity(c, ci, cf, this.planned.get(l.name)!, this.finalPlanned.get(l.name)!);
+      const keep = Math.min(this.masks.nnz(l), l.param.size - zerosAt(l.param.size, 1 - target));
+      if (keep < this.masks.nnz(l)) this.magnitudePrune([l], keep);
+      kept += keep;
+    }
+    return 1 - kept / total;
+  }
+
+  /** Keeps the `keep` largest |w| of the layers together, masked or compressed alike. */
+  private magnitudePrune(layers: MaskedLayer[], keep: number): void {
     const kept = globalMagnitudeKeep(
       layers.map((l) => ({ weight: l.param.data, mask: l.mask ?? undefined })),
       keep,
@@ -392,7 +436,7 @@ export class SparseTraining implements Hook {
     this.updates.splice(0, this.updates.length, ...st.updates);
   }
 
-  /** The layer-wise density table (as Sup-tickets' appendix Table 9). */
+  /** The layer-wise density table (as Sup-tickets' appendix Table 9), with each layer's forward FLOPs per sample. */
   layerReport(): {
     layers: {
       name: string;
@@ -400,6 +444,8 @@ export class SparseTraining implements Hook {
       params: number;
       nnz: number;
       density: number;
+      flops_dense: number;
+      flops_sparse: number;
       execution: LayerExecution;
     }[];
     density: number;
@@ -408,8 +454,29 @@ export class SparseTraining implements Hook {
       const nnz = this.masks.nnz(l);
       const params = l.param.size;
       const execution = this.execution.get(l.name)!;
-      return { name: l.name, shape: [...l.param.shape], params, nnz, density: nnz / params, execution };
+      const flops = this.c.layerFlops.get(l.name) ?? 0;
+      const density = nnz / params;
+      return {
+        name: l.name,
+        shape: [...l.param.shape],
+        params,
+        nnz,
+        density,
+        flops_dense: flops,
+        flops_sparse: flops * density,
+        execution,
+      };
     });
     return { layers, density: this.masks.densities().overall };
+  }
+
+  /** Forward FLOPs per sample, dense and with the current masks, and the training FLOPs of the run so far
+   * normalised by dense training (SPEC §4). */
+  flopsReport(): { forward_dense: number; forward_sparse: number; training: number } {
+    return {
+      forward_dense: this.forwardFlops(true),
+      forward_sparse: this.sparseForwardFlops,
+      training: this.trainingFlopsRatio(),
+    };
   }
 }

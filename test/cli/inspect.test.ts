@@ -29,6 +29,18 @@ test('inspect --json: layers with shapes, params, densities, nnz and FLOPs that 
   assert.equal(s.params, 500 + 25000 + 400000 + 5000);
   assert.ok(Math.abs(s.density - 0.1) < 1e-3);
   assert.ok(s.flops.forward_sparse < s.flops.forward_dense);
+  // Training FLOPs per step ÷ dense (SPEC §4), ΔT 100 by default; --update-interval changes RigL's.
+  const { forward_dense: fD, forward_sparse: fS } = s.flops;
+  const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
+  near(s.training_flops.dense, 1);
+  near(s.training_flops.static, fS / fD);
+  near(s.training_flops.set, fS / fD);
+  near(s.training_flops.rigl, (3 * fS * 100 + 2 * fS + fD) / 101 / (3 * fD));
+  near(s.training_flops.snfs, (2 * fS + fD) / (3 * fD));
+  const every10 = JSON.parse(
+    run(['inspect', '--model', 'lenet5', '--sparsity', '0.9', '--update-interval', '10', '--json']).stdout,
+  );
+  near(every10.training_flops.rigl, (3 * fS * 10 + 2 * fS + fD) / 11 / (3 * fD));
 });
 
 test('inspect: dense model, human table, and bad input', () => {

@@ -119,6 +119,21 @@ test('bad sparse settings: a clear error and exit 2 before training starts', () 
       /final density 0\.5 is above its initial density 0\.2/,
     ],
     [['--method', 'magic'], /sparse\.method: Invalid enum value.*'rigl'/],
+    [
+      ['--method', 'static', '--layer-density', 'fc3.weight=0.0001'],
+      /density 0\.0001 leaves fc3\.weight \(1000 weights\) without a single weight/,
+    ],
+    [['--method', 'granet', '--layer-density', 'fc1.weight=0.05'], /granet prunes gradually .* do not apply/],
+    [
+      ['--method', 'gmp', '--dense-first', '--sparsity', '0.5'],
+      /the layers kept dense hold 235200 of the 266200 prunable weights, more than final density 0\.5 keeps/,
+    ],
+    [['--sparsity', '0.9', '--dense-layers', 'fc1.*'], /sparse\.sparsity: needs a sparse method.*sparse\.denseLayers/],
+    [['--method', 'rigl', '--pruning', 'global'], /pruning \(layerwise \| global\) applies to snip, granet and gmp/],
+    [
+      ['--method', 'rigl', '--distribution', 'uniform', '--erk-power', '0.5'],
+      /erkPower applies to the erk distribution/,
+    ],
   ];
   cases.forEach(([args, pattern], i) => {
     const r = run([...base, ...args, '--name', `bad${i}`]);

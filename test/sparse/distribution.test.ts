@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createModel } from '../../src/models/index.js';
+import { MODEL_NAMES, createModel } from '../../src/models/index.js';
 import { layerDensities, type PrunableLayer } from '../../src/sparse/distribution.js';
 
 /** A direct transcription of RigL's get_sparsities_erdos_renyi (SPEC §4), independent of the implementation. */
@@ -36,18 +36,7 @@ const prunable = (model: string, width = 1) =>
     .map(([name, p]) => ({ name, shape: p.shape }));
 
 test('ERK and ER densities equal a direct transcription of the formula for the zoo', () => {
-  for (const model of [
-    'lenet300',
-    'lenet5',
-    'mlp-cifar',
-    'vgg16',
-    'vgg19',
-    'resnet18',
-    'resnet20',
-    'resnet50',
-    'wrn-16-8',
-    'mobilenet',
-  ]) {
+  for (const model of MODEL_NAMES) {
     const layers = prunable(model);
     for (const sparsity of [0.5, 0.8, 0.9, 0.95, 0.98]) {
       for (const [distribution, er] of [

@@ -9,6 +9,7 @@ import { summarizeModel } from '../../src/nn/summary.js';
 import { constant } from '../../src/optim/schedules.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { methodDefaults, type Method, type SparseSettings } from '../../src/sparse/method.js';
+import { plannedDensities } from '../../src/sparse/layers.js';
 import { cubicSparsity, dropFraction } from '../../src/sparse/schedules.js';
 import { SparseTraining } from '../../src/sparse/training.js';
 import type { Hook, StepContext } from '../../src/train/hooks.js';
@@ -156,6 +157,35 @@ test('static: masks never change; training FLOPs are 3·f_S per step', async () 
   assert.ok(Math.abs(sparse.trainingFlopsRatio() - ratio) < 1e-12);
 });
 
+test('training FLOPs add up SPEC §4 step by step: RigL/GraNet dense gradient every ΔT, SNFS every step, then 3·f_S', async () => {
+  const summary = summarizeModel(createModel('lenet300', { width: 0.25, seed: 0, inputShape: data.shape }), data.shape);
+  const fD = summary.flops.forward_dense;
+  const forward = (masks: Map<string, Float32Array>) =>
+    summary.layers.reduce((f, l) => f + (l.flops_dense * nnzOf(masks.get(l.name)!)) / l.params, summary.other_flops);
+  for (const method of ['set', 'rigl', 'snfs', 'granet', 'gmp'] as const) {
+    const s = settings(method, method === 'granet' || method === 'gmp' ? { pruneEndEpoch: 2 } : {});
+    const end = s.updateEnd === null ? Infinity : Math.round(s.updateEnd * ITERS * EPOCHS);
+    const dt = s.updateInterval;
+    let sum = 0;
+    let steps = 0;
+    const { sparse } = await train(s, 4, (_sp, ctx, before) => {
+      const fS = forward(before); // the masks the step ran with
+      const updating = ctx.iteration + 1 <= end;
+      if (!updating || method === 'set' || method === 'gmp') sum += 3 * fS;
+      else if (method === 'snfs') sum += 2 * fS + fD;
+      else sum += (3 * fS * dt + 2 * fS + fD) / (dt + 1);
+      steps++;
+    });
+    const want = sum / (steps * 3 * fD);
+    assert.ok(
+      Math.abs(sparse.trainingFlopsRatio() - want) < 1e-12,
+      `${method}: ${sparse.trainingFlopsRatio()} vs ${want}`,
+    );
+    if (method === 'gmp')
+      assert.ok(want > 1.5 * (sparse.forwardFlops() / fD), 'GMP starts dense: it costs more than its final density');
+  }
+});
+
 test('GraNet: the global density follows the cubic schedule at every update, with regrowth; GMP prunes from dense', async () => {
   for (const method of ['granet', 'gmp'] as const) {
     const s = settings(method, { pruneStartEpoch: 0, pruneEndEpoch: 3, sparsity: 0.9 });
@@ -183,6 +213,46 @@ test('GraNet: the global density follows the cubic schedule at every update, wit
         sparse.updates.some((u) => u.grown > 0),
         'GraNet regrows',
       );
+  }
+});
+
+test('GraNet/GMP keep the dense layers whole and count them in the global budget', async () => {
+  for (const method of ['granet', 'gmp'] as const) {
+    const s = settings(method, { pruneEndEpoch: 3, sparsity: 0.8, denseLast: true, denseLayers: ['fc2.*'] });
+    const cf = Math.floor((3 * ITERS) / s.updateInterval);
+    const { sparse } = await train(s, 3, (sp) => {
+      for (const l of sp.masks.layers.slice(1))
+        assert.equal(nnzOf(l.mask!), l.mask!.length, `${method}: ${l.name} stays dense`);
+    });
+    const total = sparse.masks.layers.reduce((a, l) => a + l.mask!.length, 0);
+    for (const u of sparse.updates.filter((u) => Math.floor(u.iteration / s.updateInterval) <= cf)) {
+      const want = cubicSparsity(Math.floor(u.iteration / s.updateInterval), 0, cf, s.initialDensity, 1 - s.sparsity);
+      assert.equal(u.targetSparsity, want);
+      assert.ok(Math.abs(u.density - Math.floor(total * (1 - want)) / total) < 1e-12);
+    }
+  }
+});
+
+test('layer-wise GraNet/GMP: every layer follows its own cubic schedule to its final ERK density', async () => {
+  for (const method of ['granet', 'gmp'] as const) {
+    const s = settings(method, { pruneEndEpoch: 3, sparsity: 0.9, pruning: 'layerwise' });
+    const cf = Math.floor((3 * ITERS) / s.updateInterval);
+    const model = createModel('lenet300', { width: 0.25, seed: 0, inputShape: data.shape });
+    const prunable = model.namedParameters().filter(([, p]) => p.prunable);
+    const initial = plannedDensities(prunable, s, 1 - s.initialDensity);
+    const final = plannedDensities(prunable, s, s.sparsity);
+    let checked = 0;
+    await train(s, 6, (sp, ctx) => {
+      const c = Math.floor((ctx.iteration + 1) / s.updateInterval);
+      if ((ctx.iteration + 1) % s.updateInterval !== 0 || c > cf) return;
+      for (const l of sp.masks.layers) {
+        const target = cubicSparsity(c, 0, cf, initial.get(l.name)!, final.get(l.name)!);
+        const n = l.mask!.length;
+        assert.equal(nnzOf(l.mask!), n - Math.round(target * n), `${method} ${l.name} at update ${c}`);
+      }
+      checked++;
+    });
+    assert.equal(checked, cf);
   }
 });
 

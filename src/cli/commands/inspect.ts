@@ -3,6 +3,7 @@
 import { MODEL_NAMES, createModel, isModelName, modelInputShape } from '../../models/index.js';
 import { summarizeModel, type ModelSummary } from '../../nn/summary.js';
 import { DISTRIBUTIONS, zerosAt, type Distribution } from '../../sparse/distribution.js';
+import { trainingStepFlops } from '../../sparse/flops.js';
 import { plannedDensities, prunableParams } from '../../sparse/layers.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
 
@@ -10,7 +11,9 @@ const spec: CommandSpec = {
   name: 'inspect',
   summary:
     "Summarise a zoo model: every Conv2d/Linear weight's shape, parameters, density and nonzeros at --sparsity\n" +
-    'with --distribution, and forward FLOPs per sample (multiplies + adds; sparse = dense × density).',
+    'with --distribution, forward FLOPs per sample (multiplies + adds; sparse = dense × density), and the FLOPs\n' +
+    'of a training step of each method at these densities, as a fraction of a dense step (SPEC §4; while masks\n' +
+    'are updated: RigL/GraNet compute the dense gradient every ΔT steps, SNFS every step).',
   options: {
     model: { type: 'string', value: 'NAME', default: 'lenet300', description: 'zoo model' },
     width: { type: 'string', value: 'W', default: '1', description: 'width multiplier' },
@@ -30,6 +33,13 @@ const spec: CommandSpec = {
     },
     'dense-first': { type: 'boolean', description: 'keep the first prunable layer dense' },
     'dense-last': { type: 'boolean', description: 'keep the last prunable layer dense' },
+    'erk-power': { type: 'string', value: 'P', default: '1', description: 'ERK power scale p' },
+    'update-interval': {
+      type: 'string',
+      value: 'ΔT',
+      default: '100',
+      description: 'mask-update interval, for the training FLOPs of RigL and GraNet',
+    },
     json: { type: 'boolean', description: 'print one JSON object on stdout' },
   },
   examples: [
@@ -46,6 +56,7 @@ export function inspectModel(o: {
   distribution: Distribution;
   denseFirst: boolean;
   denseLast: boolean;
+  erkPower: number;
 }): ModelSummary {
   const model = createModel(o.model, { width: o.width, numClasses: o.classes });
   const densities = plannedDensities(
@@ -56,6 +67,7 @@ export function inspectModel(o: {
       denseLast: o.denseLast,
       denseLayers: [],
       layerDensities: {},
+      erkPower: o.erkPower,
     },
     o.sparsity,
   );
@@ -83,15 +95,24 @@ export const inspectCommand = {
       distribution: v.distribution as Distribution,
       denseFirst: Boolean(v['dense-first']),
       denseLast: Boolean(v['dense-last']),
+      erkPower: numberOption('inspect', v, 'erk-power', { min: 1e-9 }),
     };
+    const dt = numberOption('inspect', v, 'update-interval', { min: 1, integer: true });
     let s: ModelSummary;
     try {
       s = inspectModel(o);
     } catch (e) {
       throw new UsageError(`inspect: ${(e as Error).message}`);
     }
+    const { forward_dense: fD, forward_sparse: fS } = s.flops;
+    const training = Object.fromEntries(
+      (['dense', 'static', 'snip', 'set', 'rigl', 'snfs'] as const).map((m) => [
+        m,
+        trainingStepFlops(m, fS, fD, dt, true) / (3 * fD),
+      ]),
+    );
     if (v.json) {
-      process.stdout.write(JSON.stringify(s) + '\n');
+      process.stdout.write(JSON.stringify({ ...s, training_flops: { update_interval: dt, ...training } }) + '\n');
       return;
     }
     const fmt = (n: number) =>
@@ -123,6 +144,11 @@ export const inspectCommand = {
         `density ${s.density.toFixed(4)} (${o.distribution}, sparsity ${o.sparsity}), ${fmt(s.nnz)} nonzeros`,
       `forward FLOPs per sample: dense ${fmt(s.flops.forward_dense)}, sparse ${fmt(s.flops.forward_sparse)} ` +
         `(${(s.flops.forward_dense / s.flops.forward_sparse).toFixed(2)}× fewer; BN/activations/pooling ${fmt(s.other_flops)})`,
+      `training FLOPs per step ÷ dense (ΔT ${dt}): ` +
+        Object.entries(training)
+          .map(([m, r]) => `${m} ${r.toFixed(3)}`)
+          .join(', ') +
+        '; granet/gmp follow their pruning schedule (a run reports them in summary.json)',
     );
     process.stdout.write(out.join('\n') + '\n');
   },

@@ -1,4 +1,5 @@
 // `sparsetickets train`: train a zoo model on a dataset with one command (see docs/GUIDE.md).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../config.js';
@@ -67,6 +68,7 @@ const spec: CommandSpec = {
       value: 'D',
       description: 'layer-wise densities: erk | er | uniform [default: erk]',
     },
+    'erk-power': { type: 'string', value: 'P', description: 'ERK power scale p of (Σ dims / Π dims)^p [default: 1]' },
     'dense-first': { type: 'boolean', description: 'keep the first prunable layer dense' },
     'dense-last': { type: 'boolean', description: 'keep the last prunable layer dense' },
     'dense-layers': {
@@ -113,7 +115,12 @@ const spec: CommandSpec = {
       value: 'E',
       description: 'GraNet/GMP: last epoch of gradual pruning [default: 110/160 of the run]',
     },
-    pruning: { type: 'string', value: 'P', description: 'SNIP selection: layerwise | global [default: layerwise]' },
+    pruning: {
+      type: 'string',
+      value: 'P',
+      description:
+        'SNIP selection, GraNet/GMP gradual pruning: layerwise | global [default: SNIP layerwise, GraNet/GMP global]',
+    },
     seed: {
       type: 'string',
       value: 'N',
@@ -126,7 +133,11 @@ const spec: CommandSpec = {
       value: 'N',
       description: 'also keep checkpoints/epoch-NNNN.safetensors every N epochs [default: 0, only last]',
     },
-    name: { type: 'string', value: 'NAME', description: 'run name [default: <model>-<dataset>-s<seed>]' },
+    name: {
+      type: 'string',
+      value: 'NAME',
+      description: 'run name [default: <model>-<dataset>-s<seed>, or its first free -2, -3, …]',
+    },
     'runs-dir': { type: 'string', value: 'DIR', description: 'parent of run directories [default: runs]' },
     overwrite: { type: 'boolean', description: 'replace an existing run of the same name' },
     resume: { type: 'boolean', description: 'continue the run of this name from its last checkpoint' },
@@ -184,6 +195,7 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
     method: v.method,
     sparsity: num(v, 'sparsity'),
     distribution: v.distribution,
+    erkPower: num(v, 'erk-power'),
     denseFirst: v['dense-first'] || undefined,
     denseLast: v['dense-last'] || undefined,
     denseLayers: list('dense-layers'),
@@ -247,14 +259,23 @@ export const trainCommand = {
         throw new UsageError(
           `train --resume continues the stored config; drop ${extra.map((k) => '--' + k).join(', ')}`,
         );
-      if (v.name === undefined) throw new UsageError('train --resume needs --name of the run to continue');
+      // The run at <--runs-dir>/<--name> continues (without --name, that of `train` with no arguments), under
+      // that name and place whatever its stored config says: a copied run directory never writes the original.
+      const runsDir = String(v['runs-dir'] ?? 'runs');
+      const name =
+        v.name === undefined
+          ? defaultRunName(validateConfig(DEFAULT_TRAIN as Record<string, unknown>, 'defaults'))
+          : String(v.name);
       try {
-        RunDir.checkResumable(String(v['runs-dir'] ?? 'runs'), String(v.name));
+        RunDir.checkResumable(runsDir, name);
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
-      const stored = readConfigFile(join(String(v['runs-dir'] ?? 'runs'), String(v.name), 'config.json'));
-      config = validateConfig(mergeConfig(stored, { threads: flags.threads, backend: flags.backend }), 'stored config');
+      const stored = readConfigFile(join(runsDir, name, 'config.json'));
+      config = validateConfig(
+        mergeConfig(stored, { threads: flags.threads, backend: flags.backend, name, runsDir }),
+        'stored config',
+      );
     } else {
       const file = v.config ? readConfigFile(String(v.config)) : {};
       config = validateConfig(
@@ -262,10 +283,22 @@ export const trainCommand = {
         v.config ? String(v.config) : 'flags',
       );
     }
+    // No name given (flag or config file): the default one, or its first free variant -2, -3, … so that a
+    // repeated `train` never fails; an explicit name that exists is still refused unless --overwrite.
+    let notice: string | undefined;
+    if (!v.resume && !v.overwrite && config.name === undefined) {
+      const base = defaultRunName(config);
+      let name = base;
+      for (let i = 2; existsSync(join(config.runsDir, name)); i++) name = `${base}-${i}`;
+      if (name !== base) {
+        notice = `train: ${join(config.runsDir, base)} exists; this run is ${join(config.runsDir, name)} (--name picks one)`;
+        config = { ...config, name };
+      }
+    }
     const mode = v.resume ? 'resume' : v.overwrite ? 'overwrite' : 'fresh';
     const haltAfter =
       v['halt-after'] === undefined ? undefined : numberOption('train', v, 'halt-after', { min: 1, integer: true });
-    const summary = await runTraining(config, { mode, haltAfter, quiet: Boolean(v.quiet) });
+    const summary = await runTraining(config, { mode, haltAfter, quiet: Boolean(v.quiet), notice });
     if (v.json) process.stdout.write(JSON.stringify(summary) + '\n');
     const test = summary.final.test;
     process.stderr.write(
