@@ -4,8 +4,9 @@ load_state_dict(strict=True) and print the eval-mode logits of a given input as 
 
     /usr/bin/python3 python/interop_check.py CHECKPOINT INPUT.f32 --model resnet20 --width 0.25 --shape 4 3 32 32
 
-The checkpoint's masks ('<param>.mask') and optimiser state ('optimizer.*') are not model state and are set
-aside; every other tensor must match the module's state_dict exactly (strict)."""
+The checkpoint's masks ('<param>.mask'), optimiser state ('optimizer.*') and sparse-method state ('sparse.*',
+e.g. SNFS's 'sparse.snfs_momentum.<param>') are not model state and are set aside; every other tensor must
+match the module's state_dict exactly (strict)."""
 import argparse
 import json
 import os
@@ -38,6 +39,11 @@ def read_safetensors(path):
     return tensors, header.get('__metadata__', {})
 
 
+def is_model_state(name):
+    """Whether a checkpoint tensor belongs to the model (what load_state_dict takes)."""
+    return not (name.endswith('.mask') or name.startswith('optimizer.') or name.startswith('sparse.'))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('checkpoint')
@@ -48,7 +54,7 @@ def main():
     ap.add_argument('--shape', type=int, nargs=4, required=True)
     a = ap.parse_args()
     tensors, _ = read_safetensors(a.checkpoint)
-    state = {k: v for k, v in tensors.items() if not k.endswith('.mask') and not k.startswith('optimizer.')}
+    state = {k: v for k, v in tensors.items() if is_model_state(k)}
     model = create_model(a.model, width=a.width, num_classes=a.classes, shape=tuple(a.shape[1:]))
     model.load_state_dict(state, strict=True)
     model.eval()

@@ -1,6 +1,8 @@
 // Shared test utilities: seeded random data, error measures, and the two kernel backends.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsKernels } from '../src/kernels/js/index.js';
 import { loadAddon, nativeKernels } from '../src/kernels/native.js';
@@ -106,4 +108,34 @@ export function runCli(
 ): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Writes an MNIST-style IDX dataset (train/t10k images and labels, uncompressed) into dir, with images of the
+ * given [count, height, width] (pixel bytes from a seeded generator, labels i mod 10), for --data-dir.
+ */
+export function writeIdxDataset(dir: string, train: [number, number, number], test: [number, number, number]): void {
+  const file = (magic: number, dims: number[], data: Uint8Array) => {
+    const b = Buffer.alloc(4 + 4 * dims.length + data.length);
+    b.writeUInt32BE(magic, 0);
+    dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+    b.set(data, 4 + 4 * dims.length);
+    return b;
+  };
+  for (const [prefix, [n, h, w]] of [
+    ['train', train],
+    ['t10k', test],
+  ] as const) {
+    const r = lcg(n * h * w);
+    const pixels = Uint8Array.from({ length: n * h * w }, () => Math.floor(256 * r()));
+    writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), file(2051, [n, h, w], pixels));
+    writeFileSync(
+      join(dir, `${prefix}-labels-idx1-ubyte`),
+      file(
+        2049,
+        [n],
+        Uint8Array.from({ length: n }, (_, i) => i % 10),
+      ),
+    );
+  }
 }

@@ -1,13 +1,27 @@
 // Progress on stderr: a redrawn bar with rate and ETA on a terminal, plain log lines otherwise (CI, pipes).
+// The bar line ends without a newline, so lines printed while it is shown go through log(), which clears it first;
+// the next update draws the bar again below them.
+
+/** Where progress is drawn: process.stderr, or a stand-in (tests). */
+export interface ProgressStream {
+  isTTY?: boolean;
+  write(chunk: string): boolean;
+}
+
 export class Progress {
   private readonly start = Date.now();
   private lastLine = 0;
-  private readonly tty = process.stderr.isTTY === true;
+  private readonly tty: boolean;
+  /** A bar is drawn and the cursor is at its end. */
+  private barShown = false;
 
   constructor(
     private readonly label: string,
     private readonly unit = 'steps',
-  ) {}
+    private readonly stream: ProgressStream = process.stderr,
+  ) {
+    this.tty = stream.isTTY === true;
+  }
 
   update(done: number, total: number, extra = ''): void {
     const now = Date.now();
@@ -18,12 +32,20 @@ export class Progress {
     if (this.tty) {
       const width = 30;
       const filled = Math.round((done / Math.max(total, 1)) * width);
-      process.stderr.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${info}\x1b[K`);
-      if (done >= total) process.stderr.write('\n');
+      this.stream.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${info}\x1b[K`);
+      this.barShown = done < total;
+      if (done >= total) this.stream.write('\n');
     } else if (done >= total || now - this.lastLine >= 10_000) {
       this.lastLine = now;
-      process.stderr.write(`${this.label} ${info}\n`);
+      this.stream.write(`${this.label} ${info}\n`);
     }
+  }
+
+  /** Prints a line of its own (an epoch's metrics, a notice), on a fresh line even while the bar is shown. */
+  log(line: string): void {
+    if (this.barShown) this.stream.write('\r\x1b[K');
+    this.barShown = false;
+    this.stream.write(line + '\n');
   }
 }
 

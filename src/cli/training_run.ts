@@ -23,9 +23,10 @@ import { SparseTraining } from '../sparse/training.js';
 import { summarizeModel } from '../nn/summary.js';
 import type { Module } from '../nn/module.js';
 import { resolveSparse } from './sparse_settings.js';
-import { Trainer, type TrainingLoss } from '../train/trainer.js';
+import { Trainer, type TrainerPosition, type TrainingLoss } from '../train/trainer.js';
 import { UsageError } from './args.js';
 import type { TrainConfig } from './config.js';
+import { createModelFor } from './model_fit.js';
 import { Progress } from './progress.js';
 
 export interface RunOptions {
@@ -33,6 +34,8 @@ export interface RunOptions {
   /** Testing aid: behave as if interrupted (Ctrl-C) after this many iterations of this invocation. */
   haltAfter?: number;
   quiet?: boolean;
+  /** A line for stderr once everything is validated and the run directory is open (e.g. its automatic name). */
+  notice?: string;
 }
 
 export interface RunSummary {
@@ -50,7 +53,16 @@ export interface RunSummary {
   backend: string;
   isa: string;
   /** Method, final density, and training FLOPs normalised by dense training (SPEC §4). */
-  sparse?: { method: string; sparsity: number; density: number; training_flops: number; mask_updates: number };
+  sparse?: {
+    method: string;
+    sparsity: number;
+    density: number;
+    /** Training FLOPs normalised by dense training (SPEC §4). */
+    training_flops: number;
+    /** Forward FLOPs per sample, dense and with the final masks. */
+    forward_flops?: { dense: number; sparse: number };
+    mask_updates: number;
+  };
 }
 
 export function defaultRunName(c: TrainConfig): string {
@@ -163,6 +175,8 @@ function makeSparse(
   }
 }
 
+const sumOf = <T>(xs: T[], key: keyof T) => xs.reduce((a, x) => a + (x[key] as number), 0);
+
 /** Writes the layer-wise density table (as Sup-tickets' appendix Table 9) as JSON and markdown. */
 function writeLayerReport(dir: RunDir, c: TrainConfig, sparse: SparseTraining): void {
   const r = sparse.layerReport();
@@ -170,12 +184,15 @@ function writeLayerReport(dir: RunDir, c: TrainConfig, sparse: SparseTraining): 
   const lines = [
     `# Layer-wise density: ${c.model}, ${sparse.s.method}, sparsity ${sparse.s.sparsity} (${sparse.s.distribution})`,
     '',
-    '| layer | shape | params | nonzeros | density | runs |',
-    '|---|---|---|---|---|---|',
+    '| layer | shape | params | nonzeros | density | forward FLOPs/sample (dense → sparse) | runs |',
+    '|---|---|---|---|---|---|---|',
     ...r.layers.map(
-      (l) => `| ${l.name} | ${l.shape.join('×')} | ${l.params} | ${l.nnz} | ${l.density.toFixed(4)} | ${l.execution} |`,
+      (l) =>
+        `| ${l.name} | ${l.shape.join('×')} | ${l.params} | ${l.nnz} | ${l.density.toFixed(4)} | ` +
+        `${l.flops_dense} → ${Math.round(l.flops_sparse)} | ${l.execution} |`,
     ),
-    `| **total** | | ${r.layers.reduce((a, l) => a + l.params, 0)} | ${r.layers.reduce((a, l) => a + l.nnz, 0)} | ${r.density.toFixed(4)} | |`,
+    `| **total** | | ${r.layers.reduce((a, l) => a + l.params, 0)} | ${r.layers.reduce((a, l) => a + l.nnz, 0)} | ` +
+      `${r.density.toFixed(4)} | ${sumOf(r.layers, 'flops_dense')} → ${Math.round(sumOf(r.layers, 'flops_sparse'))} | |`,
   ];
   writeFileAtomic(join(dir.path, 'layer_density.md'), lines.join('\n') + '\n');
 }
@@ -211,22 +228,35 @@ export async function runTraining(
   if (val.n > 0) evalSets.val = evalLoader(val);
   evalSets.test = evalLoader(data.test);
 
-  const model = createModel(c.model, {
+  const model = createModelFor('train', c.model, data, {
     width: c.width,
     numClasses: data.classes,
     seed: c.seed,
-    inputShape: data.shape,
+    kernels,
   });
-  model.useKernels(kernels);
   const params = model.namedParameters();
   const optimizer = makeOptimizer(c, params, kernels);
   const loss = makeLoss(c, kernels, data.classes);
+  const name = c.name ?? defaultRunName(c);
+  // Lines of the sparse hook (auto's choices) go through the progress bar, which keeps them off its line.
+  const progress = new Progress(`train ${name}`, 'it');
   const sparse = makeSparse(c, model, kernels, optimizer, data.shape, trainLoader.batchesPerEpoch(), (line) =>
-    console.error(line),
+    progress.log(line),
   );
   const hooks = [...(sparse ? [sparse] : []), ...extraHooks({ model })];
+  // --resume: the checkpoint is read and restored before the run directory is touched; a truncated one, or
+  // one of another architecture or width, is a usage error naming it and leaves the directory as it was.
+  let resumeAt: TrainerPosition | undefined;
+  if (o.mode === 'resume') {
+    const file = join(c.runsDir, name, 'checkpoints', 'last.safetensors');
+    try {
+      resumeAt = restoreCheckpoint(readCheckpoint(file), { model, optimizer, hooks });
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0];
+      throw new UsageError(`train --resume: ${msg.includes(file) ? msg : `${file}: ${msg}`}`);
+    }
+  }
   // Everything is validated: only now is the run directory created (or replaced).
-  const name = c.name ?? defaultRunName(c);
   const dir = (() => {
     try {
       return RunDir.open(c.runsDir, name, o.mode);
@@ -234,10 +264,10 @@ export async function runTraining(
       throw new UsageError((e as Error).message);
     }
   })();
+  if (o.notice) process.stderr.write(o.notice + '\n');
   let interrupted = false;
   let stepsThisInvocation = 0;
   const history: EpochRecord[] = [];
-  const progress = new Progress(`train ${name}`, 'it');
   const checkpoint = (file: string) =>
     saveCheckpoint(join(dir.checkpoints, file), {
       model,
@@ -278,15 +308,18 @@ export async function runTraining(
         .map(([k, m]) => `${k} acc ${(100 * m.accuracy).toFixed(2)}% nll ${m.nll.toFixed(4)}`)
         .join(', ');
       if (!o.quiet)
-        process.stderr.write(
-          `epoch ${record.epoch}/${c.epochs}: train loss ${record.train_loss.toFixed(4)} acc ${(100 * record.train_accuracy).toFixed(2)}%, ${line}\n`,
+        progress.log(
+          `epoch ${record.epoch}/${c.epochs}: train loss ${record.train_loss.toFixed(4)} acc ${(100 * record.train_accuracy).toFixed(2)}%, ${line}`,
         );
     },
   });
 
-  if (o.mode === 'resume') {
-    const ck = readCheckpoint(join(dir.checkpoints, 'last.safetensors'));
-    trainer.position = restoreCheckpoint(ck, { model, optimizer, hooks });
+  if (resumeAt) {
+    trainer.position = resumeAt;
+    // A run resumed under another name or runs directory (a copy) records where it now is.
+    const stored = JSON.parse(readFileSync(join(dir.path, 'config.json'), 'utf8')) as Partial<TrainConfig>;
+    if ((stored.name ?? defaultRunName(c)) !== name || stored.runsDir !== c.runsDir)
+      dir.writeJson('config.json', { ...stored, name, runsDir: c.runsDir });
     // metrics.jsonl holds exactly the epochs the checkpoint has completed.
     const lines = existsSync(join(dir.path, 'metrics.jsonl'))
       ? readFileSync(join(dir.path, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
@@ -301,7 +334,7 @@ export async function runTraining(
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    process.stderr.write('\ninterrupted: saving a checkpoint at the end of this step (Ctrl-C again to quit at once)\n');
+    progress.log('interrupted: saving a checkpoint at the end of this step (Ctrl-C again to quit at once)');
   };
   process.on('SIGINT', onSigint);
   let status: 'completed' | 'interrupted';
@@ -335,11 +368,13 @@ export async function runTraining(
     isa: kernels.isa,
   };
   if (sparse) {
+    const flops = sparse.flopsReport();
     summary.sparse = {
       method: sparse.s.method,
       sparsity: sparse.s.sparsity,
       density: sparse.masks.densities().overall,
-      training_flops: sparse.trainingFlopsRatio(),
+      training_flops: flops.training,
+      forward_flops: { dense: flops.forward_dense, sparse: flops.forward_sparse },
       mask_updates: sparse.updates.length,
     };
     writeLayerReport(dir, c, sparse);

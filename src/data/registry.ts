@@ -51,7 +51,7 @@ function mnistDir(): string {
   return join(dirname(pkg), 'data');
 }
 
-function readIdxPair(dir: string, images: string[], labels: string[], classes: number): ImageSet {
+function readIdxPair(dir: string, images: string[], labels: string[], classes: number): ImageSet & { path: string } {
   const imgPath = findFile(dir, images);
   const labPath = findFile(dir, labels);
   const img = readIdxFile(imgPath, IDX_IMAGES_MAGIC);
@@ -60,24 +60,29 @@ function readIdxPair(dir: string, images: string[], labels: string[], classes: n
     throw new DataError(`${labPath}: ${lab.dims[0]} labels but ${imgPath} has ${img.dims[0]} images`);
   const labelsI32 = Int32Array.from(lab.data);
   checkLabels(labelsI32, classes, labPath);
-  return imageSet(img.data, labelsI32, [1, img.dims[1], img.dims[2]]);
+  return { ...imageSet(img.data, labelsI32, [1, img.dims[1], img.dims[2]]), path: imgPath };
 }
 
 function idxDataset(dir: string, classes: number): { train: ImageSet; test: ImageSet } {
-  return {
-    train: readIdxPair(
-      dir,
-      ['train-images-idx3-ubyte', 'train-images.idx3-ubyte'],
-      ['train-labels-idx1-ubyte', 'train-labels.idx1-ubyte'],
-      classes,
-    ),
-    test: readIdxPair(
-      dir,
-      ['t10k-images-idx3-ubyte', 't10k-images.idx3-ubyte'],
-      ['t10k-labels-idx1-ubyte', 't10k-labels.idx1-ubyte'],
-      classes,
-    ),
-  };
+  const { path: trainPath, ...train } = readIdxPair(
+    dir,
+    ['train-images-idx3-ubyte', 'train-images.idx3-ubyte'],
+    ['train-labels-idx1-ubyte', 'train-labels.idx1-ubyte'],
+    classes,
+  );
+  const { path: testPath, ...test } = readIdxPair(
+    dir,
+    ['t10k-images-idx3-ubyte', 't10k-images.idx3-ubyte'],
+    ['t10k-labels-idx1-ubyte', 't10k-labels.idx1-ubyte'],
+    classes,
+  );
+  // A model is built for one image size: train and test must agree, or evaluation fails after an epoch.
+  const size = (s: ImageSet) => `${s.shape[1]}×${s.shape[2]}`;
+  if (size(train) !== size(test))
+    throw new DataError(
+      `${testPath}: images of ${size(test)} but ${trainPath} has images of ${size(train)}; train and test must have the same size`,
+    );
+  return { train, test };
 }
 
 function syntheticSet(n: number, shape: [number, number, number], classes: number, rng: Rng): ImageSet {

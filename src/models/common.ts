@@ -15,6 +15,18 @@ export interface ModelConfig {
   dropout: number;
 }
 
+/** An input image smaller than a model's pooling allows; `min` is the least [height, width] it takes. */
+export class InputTooSmallError extends Error {
+  override name = 'InputTooSmallError';
+  constructor(
+    readonly model: string,
+    readonly input: [number, number],
+    readonly min: [number, number],
+  ) {
+    super(`${model}: input ${input[0]}×${input[1]} is too small (at least ${min[0]}×${min[1]})`);
+  }
+}
+
 /** c × width rounded half up, at least 1 — python/zoo.py computes floor(c·w + 0.5) identically. */
 export function scaled(channels: number, width: number): number {
   return Math.max(1, Math.floor(channels * width + 0.5));

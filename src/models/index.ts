@@ -82,4 +82,5 @@ export function createModel(name: string, options: ModelOptions = {}): Module {
   return model.initialize(options.seed ?? 0);
 }
 
+export { InputTooSmallError } from './common.js';
 export type { ModelConfig } from './common.js';

@@ -8,7 +8,7 @@ import { Flatten } from '../nn/layers/flatten.js';
 import { Linear } from '../nn/layers/linear.js';
 import { MaxPool2d } from '../nn/layers/pool.js';
 import { Chain } from '../nn/layers/sequential.js';
-import { scaled, type ModelConfig } from './common.js';
+import { InputTooSmallError, scaled, type ModelConfig } from './common.js';
 
 export class LeNet5 extends Chain {
   constructor(c: ModelConfig) {
@@ -17,7 +17,7 @@ export class LeNet5 extends Chain {
     const c1 = scaled(20, c.width);
     const c2 = scaled(50, c.width);
     const side = (n: number) => Math.floor((Math.floor((n - 4) / 2) - 4) / 2);
-    if (side(h) < 1 || side(w) < 1) throw new Error(`lenet5: input ${h}×${w} is too small (at least 16×16)`);
+    if (side(h) < 1 || side(w) < 1) throw new InputTooSmallError('lenet5', [h, w], [16, 16]);
     this.add('conv1', new Conv2d(channels, c1, 5));
     this.add('relu1', new Activation('relu'));
     this.add('pool1', new MaxPool2d(2));

@@ -15,7 +15,7 @@ import { Flatten } from '../nn/layers/flatten.js';
 import { Linear } from '../nn/layers/linear.js';
 import { GlobalAvgPool2d, MaxPool2d } from '../nn/layers/pool.js';
 import { Chain, Sequential } from '../nn/layers/sequential.js';
-import { initConvWeights, initLinears, kaimingFanOut, scaled, type ModelConfig } from './common.js';
+import { InputTooSmallError, initConvWeights, initLinears, kaimingFanOut, scaled, type ModelConfig } from './common.js';
 
 type VggConfig = (number | 'M')[];
 
@@ -50,7 +50,7 @@ export class VGG16 extends Chain {
     const [channels, h, w] = c.inputShape;
     const [features, out] = convLayers(VGG16_LIKE_CFG, channels, c.width, true);
     const side = (n: number) => Math.floor(n / 32); // five 2×2 max-pools
-    if (side(h) < 1 || side(w) < 1) throw new Error(`vgg16: input ${h}×${w} is too small (at least 32×32)`);
+    if (side(h) < 1 || side(w) < 1) throw new InputTooSmallError('vgg16', [h, w], [32, 32]);
     const hidden = scaled(512, c.width);
     this.add('features', features);
     this.add('flatten', new Flatten());

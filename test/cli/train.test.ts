@@ -1,13 +1,32 @@
 import { test } from 'node:test';
-import { CLI, runCli } from '../helpers.js';
+import { CLI, runCli, writeIdxDataset } from '../helpers.js';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors } from '../../src/util/safetensors.js';
 
 const runs = mkdtempSync(join(tmpdir(), 'st-train-'));
 const run = (args: string[]) => runCli(args, { SPARSETICKETS_THREADS: '2' });
+
+/** Every file under dir with its bytes (base64), to check that a refused command left a run as it was. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir, { recursive: true }) as string[]) {
+    const p = join(dir, f);
+    if (statSync(p).isFile()) files[f] = readFileSync(p).toString('base64');
+  }
+  return files;
+}
 
 const base = [
   'train',
@@ -101,6 +120,12 @@ test('bad input is a one-line error with exit code 2 before training starts', ()
     cfg,
     'model: lenet300\ndataset: synthetic\nepochs: 1\noptimizer:\n  lr: 0.1\n  momentun: 0.9\nbatchsize: 3\n',
   );
+  const mixed = join(runs, 'mixed'); // train images 32×32, test images 28×28
+  mkdirSync(mixed);
+  writeIdxDataset(mixed, [8, 32, 32], [4, 28, 28]);
+  const tiny = join(runs, 'tiny');
+  mkdirSync(tiny);
+  writeIdxDataset(tiny, [8, 8, 8], [4, 8, 8]);
   const cases: [string[], RegExp][] = [
     [[...base, '--epochs', '1', '--lr', '-0.1', '--name', 'x1'], /optimizer\.lr: Number must be greater than 0/],
     [
@@ -117,6 +142,44 @@ test('bad input is a one-line error with exit code 2 before training starts', ()
     ],
     [['train', '--config', join(runs, 'missing.yaml')], /config file .*missing\.yaml not found/],
     [['train', '--name', 'never-ran', '--runs-dir', runs, '--resume'], /never-ran has no checkpoint/],
+    [
+      ['train', '--model', 'vgg16', '--dataset', 'mnist', '--runs-dir', runs, '--name', 'x5'],
+      /^sparsetickets: train: model vgg16 needs inputs of at least 32×32, dataset mnist has 1×28×28$/m,
+    ],
+    [
+      ['train', '--dataset', 'mnist', '--data-dir', mixed, '--runs-dir', runs, '--name', 'x6'],
+      /mixed\/t10k-images-idx3-ubyte: images of 28×28 but .*mixed\/train-images-idx3-ubyte has images of 32×32/,
+    ],
+    [
+      [
+        'train',
+        '--dataset',
+        'mnist',
+        '--data-dir',
+        tiny,
+        '--model',
+        'vgg19',
+        '--width',
+        '0.125',
+        '--runs-dir',
+        runs,
+        '--name',
+        'x7',
+      ],
+      /train: model vgg19 cannot take the 1×8×8 inputs of dataset mnist: MaxPool2d: input .* is smaller than the 2×2 window/,
+    ],
+    [
+      [...base, '--nesterov', '--momentum', '0', '--name', 'x8'],
+      /optimizer\.nesterov: Nesterov momentum needs momentum > 0/,
+    ],
+    [
+      [...base, '--optimizer', 'adamw', '--nesterov', '--name', 'x9'],
+      /optimizer: Unrecognized key\(s\) in object: 'nesterov'/,
+    ],
+    [
+      [...base, '--optimizer', 'adamw', '--momentum', '0.5', '--name', 'x10'],
+      /optimizer: Unrecognized key\(s\) in object: 'momentum'/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     const r = run(args);
@@ -124,7 +187,7 @@ test('bad input is a one-line error with exit code 2 before training starts', ()
     assert.match(r.stderr, pattern);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
-  for (const n of ['x1', 'x2', 'x3', 'x4'])
+  for (const n of ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9', 'x10'])
     assert.ok(!existsSync(join(runs, n)), `run ${n} should not have been created`);
 });
 
@@ -197,4 +260,87 @@ test('Ctrl-C (SIGINT) saves a checkpoint at a step boundary and exits with 130; 
   assert.equal(resumed.code, 130, resumed.stderr);
   const after = JSON.parse(readSafetensors(join(runs, 'sigint', 'checkpoints', 'last.safetensors')).metadata.position);
   assert.equal(after.iteration, position.iteration + 3);
+});
+
+test('--resume with a truncated checkpoint, or one of another width or architecture, is one line (exit 2) and changes nothing', () => {
+  assert.equal(run([...base, '--epochs', '2', '--name', 'rs', '--halt-after', '2']).code, 130);
+  assert.equal(run([...base, '--epochs', '1', '--name', 'rs-wide', '--width', '2']).code, 0);
+  assert.equal(run([...base, '--epochs', '1', '--name', 'rs-lenet5', '--model', 'lenet5']).code, 0);
+  const ck = (name: string) => join(runs, name, 'checkpoints', 'last.safetensors');
+  const cases: [string, (file: string) => void, RegExp][] = [
+    ['rs-truncated', (f) => writeFileSync(f, readFileSync(f).subarray(0, 1000)), /: safetensors: /],
+    [
+      'rs-width',
+      (f) => cpSync(ck('rs-wide'), f),
+      /does not fit this model: loadStateDict: shape mismatches: fc1\.weight \(checkpoint \[600, 784\], model \[300, 784\]\)/,
+    ],
+    [
+      'rs-arch',
+      (f) => cpSync(ck('rs-lenet5'), f),
+      /\(written for 'lenet5'\) does not fit this model: loadStateDict: missing keys: fc1\.weight/,
+    ],
+  ];
+  for (const [name, spoil, pattern] of cases) {
+    cpSync(join(runs, 'rs'), join(runs, name), { recursive: true });
+    spoil(ck(name));
+    const before = snapshot(join(runs, name));
+    const r = run(['train', '--name', name, '--runs-dir', runs, '--resume', '--quiet']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(r.stderr.startsWith(`sparsetickets: train --resume: ${ck(name)}`), r.stderr);
+    assert.match(r.stderr, pattern);
+    assert.deepEqual(snapshot(join(runs, name)), before, `${name} was modified`);
+  }
+});
+
+test('--resume continues the run at --runs-dir/--name (a copied run), never the run its stored config names', () => {
+  assert.equal(run([...base, '--epochs', '2', '--name', 'orig', '--halt-after', '2']).code, 130);
+  const elsewhere = mkdtempSync(join(tmpdir(), 'st-train-copy-'));
+  cpSync(join(runs, 'orig'), join(elsewhere, 'copy'), { recursive: true });
+  cpSync(join(runs, 'orig'), join(elsewhere, 'lenet300-mnist-s0'), { recursive: true });
+  const original = snapshot(join(runs, 'orig'));
+  const r = run(['train', '--name', 'copy', '--runs-dir', elsewhere, '--resume', '--quiet', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).run, join(elsewhere, 'copy'));
+  assert.deepEqual(snapshot(join(runs, 'orig')), original, 'the original run was modified');
+  const config = JSON.parse(readFileSync(join(elsewhere, 'copy', 'config.json'), 'utf8'));
+  assert.deepEqual([config.name, config.runsDir], ['copy', elsewhere]);
+  const ck = readSafetensors(join(elsewhere, 'copy', 'checkpoints', 'last.safetensors'));
+  assert.equal(JSON.parse(ck.metadata.position).epoch, 2);
+  assert.equal(JSON.parse(ck.metadata.config).name, 'copy');
+  // Without --name, --resume continues the run of `train` with no arguments.
+  const d = run(['train', '--runs-dir', elsewhere, '--resume', '--quiet', '--json']);
+  assert.equal(d.code, 0, d.stderr);
+  assert.equal(JSON.parse(d.stdout).run, join(elsewhere, 'lenet300-mnist-s0'));
+  assert.deepEqual(snapshot(join(runs, 'orig')), original, 'the original run was modified');
+});
+
+test('without --name a taken default name becomes -2, -3, … (said on stderr); a taken explicit --name is refused', () => {
+  const dir = join(runs, 'auto');
+  const args = [...base, '--epochs', '1', '--runs-dir', dir];
+  const first = run(args);
+  assert.equal(first.code, 0, first.stderr);
+  assert.doesNotMatch(first.stderr, /exists/);
+  for (const n of [2, 3]) {
+    const again = run([...args, '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stderr,
+      new RegExp(`^train: ${dir}/lenet300-synthetic-s0 exists; this run is ${dir}/lenet300-synthetic-s0-${n} `, 'm'),
+    );
+    assert.equal(JSON.parse(again.stdout).run, join(dir, `lenet300-synthetic-s0-${n}`));
+    const config = JSON.parse(readFileSync(join(dir, `lenet300-synthetic-s0-${n}`, 'config.json'), 'utf8'));
+    assert.equal(config.name, `lenet300-synthetic-s0-${n}`);
+  }
+  const explicit = run([...args, '--name', 'lenet300-synthetic-s0-2']);
+  assert.equal(explicit.code, 2);
+  assert.match(explicit.stderr, /lenet300-synthetic-s0-2 already exists; pass --resume to continue it or --overwrite/);
+  const over = run([...args, '--overwrite', '--json']);
+  assert.equal(over.code, 0, over.stderr);
+  assert.equal(JSON.parse(over.stdout).run, join(dir, 'lenet300-synthetic-s0'));
+  assert.deepEqual(readdirSync(dir).sort(), [
+    'lenet300-synthetic-s0',
+    'lenet300-synthetic-s0-2',
+    'lenet300-synthetic-s0-3',
+  ]);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -8,6 +8,8 @@ import { parseIdx, readIdxFile, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from '../..
 import { readCifarFiles } from '../../src/data/cifar.js';
 import { loadDataset } from '../../src/data/registry.js';
 import { splitValidation } from '../../src/data/split.js';
+import { DataError } from '../../src/data/dataset.js';
+import { writeIdxDataset } from '../helpers.js';
 
 function idx(magic: number, dims: number[], data: number[]): Buffer {
   const b = Buffer.alloc(4 + 4 * dims.length + data.length);
@@ -41,6 +43,26 @@ test('IDX: wrong magic, truncated data and missing files are errors naming the f
   assert.throws(() => readIdxFile(join(dir, 'nope')), /nope: file not found/);
   writeFileSync(join(dir, 'bad.gz'), Buffer.from('not gzip'));
   assert.throws(() => readIdxFile(join(dir, 'bad.gz')), /bad\.gz: not a valid gzip file/);
+});
+
+test('IDX datasets: train and test images of different sizes, or labels not matching images, are errors naming the files', () => {
+  const d = join(dir, 'mixed');
+  mkdirSync(d);
+  writeIdxDataset(d, [4, 32, 32], [2, 28, 28]);
+  const err = (pattern: RegExp) => (e: unknown) => e instanceof DataError && pattern.test(e.message);
+  assert.throws(
+    () => loadDataset('mnist', { dataDir: d }),
+    err(/mixed\/t10k-images-idx3-ubyte: images of 28×28 but .*mixed\/train-images-idx3-ubyte has images of 32×32/),
+  );
+  writeIdxDataset(d, [4, 32, 32], [2, 32, 32]);
+  const ok = loadDataset('mnist', { dataDir: d });
+  assert.deepEqual(ok.shape, [1, 32, 32]);
+  assert.deepEqual([ok.train.n, ok.test.n], [4, 2]);
+  writeFileSync(join(d, 't10k-labels-idx1-ubyte'), idx(IDX_LABELS_MAGIC, [3], [0, 1, 2]));
+  assert.throws(
+    () => loadDataset('mnist', { dataDir: d }),
+    err(/t10k-labels-idx1-ubyte: 3 labels but .*t10k-images-idx3-ubyte has 2 images/),
+  );
 });
 
 test('CIFAR-10 and CIFAR-100 records: labels and channel planes in order; truncation and bad labels are errors', () => {

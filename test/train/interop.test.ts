@@ -1,5 +1,6 @@
 // Interop with the real PyTorch (Debian's python3-torch, installed by .ci/run): a checkpoint written here
-// loads into the PyTorch module with load_state_dict(strict=True) and predicts the same logits.
+// loads into the PyTorch module with load_state_dict(strict=True) and predicts the same logits — a sparse-trained
+// one too, whose masks and method state python/interop_check.py sets aside.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { createModel, modelInputShape } from '../../src/models/index.js';
 import { CrossEntropyLoss } from '../../src/nn/loss.js';
 import { SGD } from '../../src/optim/sgd.js';
-import { saveCheckpoint } from '../../src/train/checkpoint.js';
-import { assertClose, native, randomArray, randomInts } from '../helpers.js';
+import { loadModelState, readCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
+import { assertClose, native, randomArray, randomInts, runCli } from '../helpers.js';
 
 const script = fileURLToPath(new URL('../../../python/interop_check.py', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'st-interop-'));
@@ -45,29 +46,68 @@ for (const [name, width] of cases) {
     const ckpt = join(dir, `${name}.safetensors`);
     saveCheckpoint(ckpt, { model, optimizer: sgd, modelName: name });
     const x = randomArray(n, 99);
-    const input = join(dir, `${name}.f32`);
-    writeFileSync(input, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
     model.eval();
     const ours = model.forward({ data: x, shape }).data.slice();
-    const r = spawnSync(
-      '/usr/bin/python3',
-      [script, ckpt, input, '--model', name, '--width', String(width), '--shape', ...shape.map(String)],
-      {
-        encoding: 'utf8',
-      },
-    );
-    assert.equal(
-      r.status,
-      0,
-      `PyTorch side failed (is python3-torch installed? apt-get install -y python3-torch):\n${r.stderr}`,
-    );
-    const theirs = JSON.parse(r.stdout) as { logits: number[]; shape: number[] };
-    assert.deepEqual(theirs.shape, [shape[0], 10]);
-    assertClose(ours, theirs.logits, 1e-4, `${name} logits`);
-    for (let i = 0; i < shape[0]; i++) {
-      const row = (a: ArrayLike<number>) => Array.from({ length: 10 }, (_, c) => a[i * 10 + c]);
-      const argmax = (v: number[]) => v.indexOf(Math.max(...v));
-      assert.equal(argmax(row(ours)), argmax(row(theirs.logits)), `${name}: prediction of sample ${i}`);
-    }
+    assertSamePredictions(name, ours, pytorchLogits(ckpt, name, width, shape, x), shape[0]);
   });
+}
+
+test('lenet300 trained with --method snfs: the masked checkpoint loads strictly into PyTorch, same predictions', () => {
+  const runs = join(dir, 'runs');
+  const r = runCli(
+    [
+      ...['train', '--dataset', 'synthetic', '--model', 'lenet300', '--epochs', '1', '--batch', '64'],
+      ...['--method', 'snfs', '--update-interval', '2', '--runs-dir', runs, '--name', 'snfs', '--quiet'],
+    ],
+    { SPARSETICKETS_THREADS: '2' },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const ckpt = join(runs, 'snfs', 'checkpoints', 'last.safetensors');
+  const ck = readCheckpoint(ckpt);
+  // What the PyTorch side has to set aside: masks, the optimiser's and SNFS's own state.
+  assert.ok(ck.extra.has('fc1.weight.mask') && ck.extra.has('sparse.snfs_momentum.fc1.weight'));
+  assert.ok(ck.optimizerState.size > 0);
+  const w = ck.modelState.get('fc1.weight')!.data as Float32Array;
+  assert.ok(w.filter((v) => v === 0).length > 0.8 * w.length, 'fc1.weight is sparse');
+
+  const model = createModel('lenet300').useKernels(k);
+  loadModelState(model, ck);
+  model.eval();
+  const shape = [8, ...modelInputShape('lenet300')];
+  const x = randomArray(
+    shape.reduce((a, b) => a * b, 1),
+    98,
+  );
+  const ours = model.forward({ data: x, shape }).data.slice();
+  assertSamePredictions('snfs lenet300', ours, pytorchLogits(ckpt, 'lenet300', 1, shape, x), shape[0]);
+});
+
+/** The logits of the PyTorch module loaded (strictly) from a checkpoint, on input x. */
+function pytorchLogits(ckpt: string, name: string, width: number, shape: number[], x: Float32Array): number[] {
+  const input = `${ckpt}.input.f32`;
+  writeFileSync(input, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [script, ckpt, input, '--model', name, '--width', String(width), '--shape', ...shape.map(String)],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(
+    r.status,
+    0,
+    `PyTorch side failed (is python3-torch installed? apt-get install -y python3-torch):\n${r.stderr}`,
+  );
+  const theirs = JSON.parse(r.stdout) as { logits: number[]; shape: number[] };
+  assert.deepEqual(theirs.shape, [shape[0], 10]);
+  return theirs.logits;
+}
+
+function assertSamePredictions(name: string, ours: Float32Array, theirs: number[], n: number): void {
+  assertClose(ours, theirs, 1e-4, `${name} logits`);
+  for (let i = 0; i < n; i++) {
+    const row = (a: ArrayLike<number>) => Array.from({ length: 10 }, (_, c) => a[i * 10 + c]);
+    const argmax = (v: number[]) => v.indexOf(Math.max(...v));
+    assert.equal(argmax(row(ours)), argmax(row(theirs)), `${name}: prediction of sample ${i}`);
+  }
 }

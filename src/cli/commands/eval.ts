@@ -5,10 +5,11 @@ import { DATASET_NAMES, isDatasetName, loadDataset } from '../../data/registry.j
 import { splitValidation } from '../../data/split.js';
 import { MetricAccumulator } from '../../eval/metrics.js';
 import { BACKENDS, getKernels, type Backend } from '../../kernels/index.js';
-import { MODEL_NAMES, createModel, isModelName } from '../../models/index.js';
+import { MODEL_NAMES, isModelName } from '../../models/index.js';
 import { CrossEntropyLoss } from '../../nn/loss.js';
 import { loadModelState, readCheckpoint } from '../../train/checkpoint.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
+import { createModelFor } from '../model_fit.js';
 
 const spec: CommandSpec = {
   name: 'eval',
@@ -75,14 +76,20 @@ export const evalCommand = {
       if (e instanceof DataError) throw new UsageError(`eval: ${e.message}`);
       throw e;
     }
-    const net = createModel(model, { width, numClasses: data.classes, inputShape: data.shape });
+    let k;
+    try {
+      k = getKernels(v.backend as Backend, threads);
+    } catch (e) {
+      throw new UsageError(`eval: ${(e as Error).message}`);
+    }
+    const dataset = { name: datasetName, shape: data.shape };
+    const net = createModelFor('eval', model, dataset, { width, numClasses: data.classes, kernels: k });
     try {
       loadModelState(net, ck);
     } catch (e) {
       throw new UsageError(`eval: ${(e as Error).message}`);
     }
-    const k = getKernels(v.backend as Backend, threads);
-    net.useKernels(k).eval();
+    net.eval();
     const { train, val } = splitValidation(data.train, Number(stored.valFraction ?? 0.1));
     const set = v.split === 'test' ? data.test : v.split === 'val' ? val : train;
     const loader = new BatchLoader(set, {
