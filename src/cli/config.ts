@@ -65,12 +65,16 @@ export const trainConfigSchema = z
     ),
     schedule: z
       .object({
-        kind: z.enum(['constant', 'multistep', 'cosine']).default('multistep'),
+        kind: z.enum(['constant', 'multistep', 'cosine', 'cyclic']).default('multistep'),
         /** Fractions of training at which multistep multiplies by gamma. */
         milestones: z.array(fraction).default([0.5, 0.75]),
         gamma: positive.default(0.1),
         warmupEpochs: z.number().min(0).default(0),
         minLr: z.number().min(0).default(0),
+        /** cyclic (the Sup-tickets triangle, SPEC §6): cycles of C epochs from lowLr up to highLr mid-cycle and back. */
+        cycleEpochs: z.number().int().positive().default(8),
+        lowLr: positive.default(0.001),
+        highLr: positive.default(0.005),
       })
       .strict()
       .default({}),

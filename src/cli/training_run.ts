@@ -14,7 +14,7 @@ import { DistillationLoss } from '../nn/distillation.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { AdamW } from '../optim/adamw.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { constant, cosine, multistep, warmup, type Schedule } from '../optim/schedules.js';
+import { constant, cosine, cyclicTriangle, multistep, warmup, type Schedule } from '../optim/schedules.js';
 import { SGD } from '../optim/sgd.js';
 import { loadModelState, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { EpochRecord, Hook } from '../train/hooks.js';
@@ -86,11 +86,13 @@ function makeSchedule(c: TrainConfig, itersPerEpoch: number): Schedule {
       ? constant(c.optimizer.lr)
       : s.kind === 'cosine'
         ? cosine(c.optimizer.lr, total, s.minLr)
-        : multistep(
-            c.optimizer.lr,
-            s.milestones.map((f) => Math.round(f * total)),
-            s.gamma,
-          );
+        : s.kind === 'cyclic'
+          ? cyclicTriangle(s.lowLr, s.highLr, s.cycleEpochs, itersPerEpoch)
+          : multistep(
+              c.optimizer.lr,
+              s.milestones.map((f) => Math.round(f * total)),
+              s.gamma,
+            );
   return s.warmupEpochs > 0 ? warmup(base, Math.round(s.warmupEpochs * itersPerEpoch)) : base;
 }
 

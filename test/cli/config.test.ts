@@ -160,3 +160,26 @@ test('an invalid config (JSON or YAML) lists every problem with its path, on one
   );
   assert.ok(!existsSync(join(runs, 'never')), 'no run directory for an invalid config');
 });
+
+test('schedule cyclic: each epoch ends on the Sup-tickets triangle (high mid-cycle, low at the cycle end)', () => {
+  const r = run([
+    'train',
+    '--config',
+    writeConfig('cyclic.yaml', { ...tiny, epochs: 4, schedule: { kind: 'cyclic', cycleEpochs: 2 } }),
+    '--lr-high',
+    '0.02',
+    '--runs-dir',
+    runs,
+    '--name',
+    'cyclic',
+    '--quiet',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const metrics = readFileSync(join(runs, 'cyclic', 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n');
+  assert.deepEqual(
+    metrics.map((l) => JSON.parse(l).lr),
+    [0.02, 0.001, 0.02, 0.001],
+  );
+});

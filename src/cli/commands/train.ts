@@ -41,7 +41,11 @@ const spec: CommandSpec = {
     momentum: { type: 'string', value: 'M', description: 'SGD momentum [default: 0.9]' },
     nesterov: { type: 'boolean', description: 'Nesterov momentum' },
     'weight-decay': { type: 'string', value: 'WD', description: 'weight decay [default: 5e-4]' },
-    schedule: { type: 'string', value: 'KIND', description: 'constant | multistep | cosine [default: multistep]' },
+    schedule: {
+      type: 'string',
+      value: 'KIND',
+      description: 'constant | multistep | cosine | cyclic (the Sup-tickets triangle) [default: multistep]',
+    },
     milestones: {
       type: 'string',
       value: 'F,F',
@@ -49,6 +53,9 @@ const spec: CommandSpec = {
     },
     gamma: { type: 'string', value: 'G', description: 'multistep factor [default: 0.1]' },
     'warmup-epochs': { type: 'string', value: 'E', description: 'linear warm-up epochs [default: 0]' },
+    'cycle-epochs': { type: 'string', value: 'C', description: 'cyclic: epochs per cycle [default: 8]' },
+    'lr-low': { type: 'string', value: 'LR', description: 'cyclic: rate at the cycle ends [default: 0.001]' },
+    'lr-high': { type: 'string', value: 'LR', description: 'cyclic: rate mid-cycle [default: 0.005]' },
     'label-smoothing': { type: 'string', value: 'A', description: 'label smoothing α [default: 0]' },
     teacher: {
       type: 'string',
@@ -234,7 +241,15 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
       nesterov: v.nesterov || undefined,
       weightDecay: num(v, 'weight-decay'),
     },
-    schedule: { kind: v.schedule, milestones, gamma: num(v, 'gamma'), warmupEpochs: num(v, 'warmup-epochs') },
+    schedule: {
+      kind: v.schedule,
+      milestones,
+      gamma: num(v, 'gamma'),
+      warmupEpochs: num(v, 'warmup-epochs'),
+      cycleEpochs: num(v, 'cycle-epochs'),
+      lowLr: num(v, 'lr-low'),
+      highLr: num(v, 'lr-high'),
+    },
     loss: {
       labelSmoothing: num(v, 'label-smoothing'),
       distill:
