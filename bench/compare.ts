@@ -39,8 +39,11 @@ interface Row {
   ratios: number[];
   /** Forward FLOPs with the ERK masks ÷ dense (1 when dense). */
   flops_ratio: number;
-  /** Of our last run: peak RSS, and (auto) how each layer ran. */
+  /** Of our last run: peak RSS (whole process, and of the timed steps), bytes of the training state, and (auto)
+   * how each layer ran. */
   peak_rss_mb?: number;
+  step_peak_rss_mb?: number;
+  state_mb?: number;
   layers?: Record<string, string>;
 }
 
@@ -64,6 +67,8 @@ function ours(row: Row): number {
   args.push('--threads', values.threads!, '--sparsity', String(row.sparsity), '--json', '--mode', row.mode);
   const j = runJson(process.execPath, args, process.env);
   row.peak_rss_mb = j.peak_rss_mb as number;
+  row.step_peak_rss_mb = j.step_peak_rss_mb as number | undefined;
+  row.state_mb = j.state_mb as number;
   if (j.layers) row.layers = j.layers as Record<string, string>;
   return j.ms_per_step as number;
 }
@@ -148,11 +153,27 @@ console.log(
   `CPU: ${cpu.model} (${cpu.cores} cores), threads ${values.threads}, batch ${values.batch}, ${rounds} rounds`,
 );
 console.log(
-  '| model | sparsity | mode | ours ms/step | PyTorch ms/step | ours ÷ PyTorch | PyTorch ÷ ours | FLOPs sparse ÷ dense |',
+  '| model | sparsity | mode | ours ms/step | PyTorch ms/step | ours ÷ PyTorch | PyTorch ÷ ours | FLOPs sparse ÷ dense | state MiB | step peak RSS MiB |',
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of report.rows)
   console.log(
     `| ${r.model} | ${r.sparsity} | ${r.mode} | ${r.ours_ms.toFixed(2)} | ${r.pytorch_ms.toFixed(2)} | ` +
-      `${r.ratio_ours_over_pytorch.toFixed(3)} | ${r.speedup_pytorch_over_ours.toFixed(2)}× | ${r.flops_ratio.toFixed(3)} |`,
+      `${r.ratio_ours_over_pytorch.toFixed(3)} | ${r.speedup_pytorch_over_ours.toFixed(2)}× | ${r.flops_ratio.toFixed(3)} | ` +
+      `${r.state_mb?.toFixed(2) ?? ''} | ${r.step_peak_rss_mb ?? ''} |`,
   );
+// How close each sparse row gets to the bound the FLOPs set: our dense step ÷ our sparse step against
+// dense FLOPs ÷ sparse FLOPs (needs the model's dense row in the same run).
+const dense = new Map(report.rows.filter((r) => r.sparsity === 0).map((r) => [r.model, r.ours_ms]));
+const sparse = report.rows.filter((r) => r.sparsity > 0 && dense.has(r.model));
+if (sparse.length) {
+  console.log('\n| model | sparsity | ours dense ÷ ours sparse | FLOP bound (dense ÷ sparse) | share of the bound |');
+  console.log('|---|---|---|---|---|');
+  for (const r of sparse) {
+    const speedup = dense.get(r.model)! / r.ours_ms;
+    const bound = 1 / r.flops_ratio;
+    console.log(
+      `| ${r.model} | ${r.sparsity} | ${speedup.toFixed(2)}× | ${bound.toFixed(2)}× | ${((100 * speedup) / bound).toFixed(0)}% |`,
+    );
+  }
+}
