@@ -84,7 +84,9 @@ test('--resume after an interruption ends with exactly the numbers of an uninter
   assert.equal(halted.code, 130, halted.stderr);
   assert.match(
     halted.stderr,
-    /interrupted after 20 iterations; continue with: sparsetickets train --name halted --resume/,
+    new RegExp(
+      `interrupted after 20 iterations; continue with: sparsetickets train --name halted --runs-dir ${runs} --resume`,
+    ),
   );
   const resumed = run(['train', '--name', 'halted', '--runs-dir', runs, '--resume', '--quiet', '--halt-after', '10']);
   assert.equal(resumed.code, 130, resumed.stderr);

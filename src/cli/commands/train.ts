@@ -318,7 +318,7 @@ export const trainCommand = {
     const test = summary.final.test;
     process.stderr.write(
       summary.status === 'interrupted'
-        ? `interrupted after ${summary.iterations} iterations; continue with: sparsetickets train --name ${config.name ?? defaultRunName(config)} --resume\n`
+        ? `interrupted after ${summary.iterations} iterations; continue with: sparsetickets train --name ${config.name ?? defaultRunName(config)}${config.runsDir === 'runs' ? '' : ` --runs-dir ${config.runsDir}`} --resume\n`
         : `${config.model} on ${config.dataset}, ${summary.epochs} epochs: test accuracy ${test ? (100 * test.accuracy).toFixed(2) + '%' : 'n/a'} ` +
             `(${summary.wall_seconds.toFixed(1)} s; run directory ${summary.run})\n`,
     );
