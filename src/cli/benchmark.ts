@@ -53,6 +53,8 @@ export interface BenchResult {
   /** Masked modes: the median step without an update, and the one step with the mask update. */
   ms_plain_step?: number;
   ms_update_step?: number;
+  /** The update's own milliseconds by part (SparseTraining.lastUpdateMs). */
+  update_ms?: { gradient: number; selection: number; rebuild: number };
   /** Peak resident memory of the whole process, set-up included (getrusage maxrss). */
   peak_rss_mb: number;
   /** Peak resident memory while the timed steps and the update ran, after a garbage collection (Linux only). */
@@ -201,7 +203,17 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
     samples_per_s: Math.round((o.batch / ms) * 1000 * 10) / 10,
     ms_min: round(times[0]),
     ms_max: round(times[times.length - 1]),
-    ...(update === undefined ? {} : { ms_plain_step: round(plain), ms_update_step: round(update) }),
+    ...(update === undefined
+      ? {}
+      : {
+          ms_plain_step: round(plain),
+          ms_update_step: round(update),
+          update_ms: {
+            gradient: round(sparse!.lastUpdateMs.gradient),
+            selection: round(sparse!.lastUpdateMs.selection),
+            rebuild: round(sparse!.lastUpdateMs.rebuild),
+          },
+        }),
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     ...(stepPeak === undefined ? {} : { step_peak_rss_mb: Math.round(stepPeak) }),
     state_mb: round(stateBytes / 2 ** 20),

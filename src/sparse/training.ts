@@ -72,6 +72,10 @@ export class SparseTraining implements Hook {
   /** The layers the settings keep dense (first, last, by pattern): never pruned, never updated. */
   private readonly keptDense: Set<string>;
   readonly updates: UpdateRecord[] = [];
+  /** Milliseconds the last mask update spent by part: the dense gradient of compressed layers (RigL's growth
+   * score), choosing what to drop and grow (gradual pruning included), rebuilding compressed patterns. Not
+   * checkpointed: timings differ from run to run. */
+  readonly lastUpdateMs = { gradient: 0, selection: 0, rebuild: 0 };
   private readonly growth;
   private readonly updateEnd: number;
   private readonly growScores = new Map<string, Float32Array>();
@@ -281,6 +285,9 @@ export class SparseTraining implements Hook {
 
   private update(it: number): void {
     const s = this.s;
+    const started = performance.now();
+    this.lastUpdateMs.gradient = 0;
+    this.lastUpdateMs.rebuild = 0;
     const record: UpdateRecord = { iteration: it, dropFraction: 0, dropped: 0, grown: 0, density: 0 };
     if (s.method === 'granet' || s.method === 'gmp') {
       const c = Math.floor(it / s.updateInterval);
@@ -312,6 +319,8 @@ export class SparseTraining implements Hook {
     }
     record.density = this.masks.densities().overall;
     this.updates.push(record);
+    const t = this.lastUpdateMs;
+    t.selection = performance.now() - started - t.gradient - t.rebuild;
     this.sparseForwardFlops = this.forwardFlops();
   }
 
@@ -375,16 +384,28 @@ export class SparseTraining implements Hook {
   }
 
   private setPattern(l: MaskedLayer, removed: Int32Array, grown: Int32Array): void {
+    const t0 = performance.now();
     const { csr, carry } = rebuildPattern(l.param.csr!, removed, grown);
     l.param.setCsr(csr);
     this.remap(l.name, carry);
+    this.lastUpdateMs.rebuild += performance.now() - t0;
   }
 
   private growSource(l: MaskedLayer, it: number): ScoreSource {
     if (this.growth === 'random') return uniformScores(l.param.size, Rng.derive(this.c.seed, `grow:${l.name}:${it}`));
     if (this.growth === 'gradient') {
       const W = l.param.csr!;
-      return gradientMagnitudes(ownerOf(this.c.model, l.name) as SparseCapable, W.M, W.K);
+      const scores = gradientMagnitudes(ownerOf(this.c.model, l.name) as SparseCapable, W.M, W.K);
+      // Time the gradient blocks, not what the visitor does with them.
+      return (visit) => {
+        let t0 = performance.now();
+        scores((start, block) => {
+          this.lastUpdateMs.gradient += performance.now() - t0;
+          visit(start, block);
+          t0 = performance.now();
+        });
+        this.lastUpdateMs.gradient += performance.now() - t0;
+      };
     }
     throw new Error(`sparse execution: no compressed growth for ${this.s.method}`);
   }

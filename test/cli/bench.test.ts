@@ -91,6 +91,11 @@ test('bench --mode sparse and auto time RigL steps with the update amortised; au
     const j = JSON.parse(r.stdout);
     assert.equal(j.mode, mode);
     assert.ok(j.ms_update_step > 0 && j.ms_plain_step > 0 && j.peak_rss_mb > 0);
+    const { gradient, selection, rebuild } = j.update_ms;
+    assert.ok(selection > 0 && gradient + selection + rebuild <= j.ms_update_step, JSON.stringify(j.update_ms));
+    // Only compressed layers compute their dense gradient and rebuild their pattern at the update.
+    if (mode === 'sparse') assert.ok(gradient > 0 && rebuild > 0);
+    if (mode === 'masked') assert.ok(gradient === 0 && rebuild === 0);
     const amortised = j.ms_plain_step + (j.ms_update_step - j.ms_plain_step) / 100;
     assert.ok(Math.abs(j.ms_per_step - amortised) < 2e-3, `${j.ms_per_step} vs ${amortised}`);
     if (mode === 'auto') {
