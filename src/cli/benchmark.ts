@@ -7,6 +7,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import { createModel, modelInputShape } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { profileLeaves, type Profile } from '../nn/profile.js';
+import { UsageError } from './args.js';
 import { SGD } from '../optim/sgd.js';
 import type { StepContext } from '../train/hooks.js';
 import type { ExecutionMode } from '../sparse/execution.js';
@@ -121,41 +122,7 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
   for (let i = 0; i < y.length; i++) y[i] = rng.int(10);
   const params = model.namedParameters();
   const sgd = new SGD(k, params, { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
-  const sparse =
-    o.mode === 'dense'
-      ? null
-      : new SparseTraining(
-          {
-            method: 'rigl',
-            sparsity: o.sparsity,
-            distribution: 'erk',
-            denseFirst: false,
-            denseLast: false,
-            denseLayers: [],
-            layerDensities: {},
-            updateInterval: BENCH_UPDATE_INTERVAL,
-            dropFraction: 0.3,
-            dropSchedule: 'constant',
-            updateEnd: null,
-            initialDensity: 1,
-            pruneStartEpoch: 0,
-            pruneEndEpoch: 1,
-            pruning: 'layerwise',
-            snfsMomentum: 0.9,
-          },
-          {
-            model,
-            kernels: k,
-            optimizer: sgd,
-            seed: o.seed,
-            itersPerEpoch: 1,
-            totalIterations: Number.MAX_SAFE_INTEGER,
-            layerFlops: new Map(),
-            otherFlops: 0,
-            execution: o.mode,
-            log: o.log,
-          },
-        );
+  const sparse = o.mode === 'dense' ? null : benchRigL(o, model, k, sgd);
   const scratch = {};
   // Plain steps take iterations 0, 1, … (none is an update: at most ΔT − 1 of them); the updates come after them.
   const total = Math.min(o.warmup + o.steps, BENCH_UPDATE_INTERVAL - 1);
@@ -240,6 +207,46 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
     isa: k.isa,
     cpu: cpuDescription().model,
   };
+}
+
+/** RigL at ERK densities, as the bench times it; a model or mode that cannot run it is a usage error. */
+function benchRigL(o: BenchOptions, model: Module, k: Kernels, sgd: SGD): SparseTraining {
+  try {
+    return new SparseTraining(
+      {
+        method: 'rigl',
+        sparsity: o.sparsity,
+        distribution: 'erk',
+        denseFirst: false,
+        denseLast: false,
+        denseLayers: [],
+        layerDensities: {},
+        updateInterval: BENCH_UPDATE_INTERVAL,
+        dropFraction: 0.3,
+        dropSchedule: 'constant',
+        updateEnd: null,
+        initialDensity: 1,
+        pruneStartEpoch: 0,
+        pruneEndEpoch: 1,
+        pruning: 'layerwise',
+        snfsMomentum: 0.9,
+      },
+      {
+        model,
+        kernels: k,
+        optimizer: sgd,
+        seed: o.seed,
+        itersPerEpoch: 1,
+        totalIterations: Number.MAX_SAFE_INTEGER,
+        layerFlops: new Map(),
+        otherFlops: 0,
+        execution: o.mode,
+        log: o.log,
+      },
+    );
+  } catch (e) {
+    throw new UsageError(`bench: ${(e as Error).message}`);
+  }
 }
 
 /** Per-step means of the profiled layer times, and what the steps spent outside the layers. */

@@ -76,6 +76,10 @@ test('bad input: one line, exit code 2, valid names listed', () => {
     [['--batch', '2.5'], /--batch must be an integer/],
     [['--mode', 'fast'], /--mode 'fast' is not one of: dense, masked, sparse, auto/],
     [['--mode', 'dense', '--sparsity', '0.5'], /--mode dense has no masks/],
+    [
+      ['--model', 'mobilenet', '--sparsity', '0.9', '--mode', 'sparse'],
+      /^sparsetickets: bench: --mode sparse: layer layers\.0\.conv1\.weight cannot run sparse: it is a grouped convolution/,
+    ],
   ] as const) {
     const r = run(['bench', ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
