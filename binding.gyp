@@ -53,6 +53,7 @@
         "native/sparse.cc",
         "native/sparse_args.cc",
         "native/sparse_conv.cc",
+        "native/sparse_pattern.cc",
         "native/transpose.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

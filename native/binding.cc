@@ -16,6 +16,7 @@ void register_elementwise(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
 void register_sparse(Napi::Env env, Napi::Object exports);
 void register_sparse_conv(Napi::Env env, Napi::Object exports);
+void register_sparse_pattern(Napi::Env env, Napi::Object exports);
 void register_transpose(Napi::Env env, Napi::Object exports);
 }  // namespace st
 
@@ -46,6 +47,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   st::register_optim(env, exports);
   st::register_sparse(env, exports);
   st::register_sparse_conv(env, exports);
+  st::register_sparse_pattern(env, exports);
   st::register_transpose(env, exports);
   return exports;
 }

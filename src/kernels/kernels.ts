@@ -127,6 +127,27 @@ export interface Kernels {
    */
   sddmm(dValues: Float32Array, W: Csr, dY: Float32Array, X: Float32Array, N: number): void;
 
+  // --- pattern maintenance of compressed weights, at a prune-and-grow update (src/sparse/compressed_update.ts) ---
+  /**
+   * The pattern after an update: W's nonzeros minus `removed` (value indices, ascending) plus `grown` (row-major
+   * positions r·K + c, ascending; a removed position may be grown again). Writes rowPtr [M+1], and colIdx and
+   * source [nnz − removed + grown] in CSR order; source[i] is the old value index of new entry i (an entry that
+   * stays, or one removed and regrown at once) or −1 (a new one). Throws if a grown position is kept already.
+   * W's values are not read.
+   */
+  mergePattern(
+    rowPtr: Int32Array,
+    colIdx: Int32Array,
+    source: Int32Array,
+    W: Csr,
+    removed: Int32Array,
+    grown: Int32Array,
+  ): void;
+  /** out[i] = old[source[i]], or 0 where source[i] = −1: values and optimiser state moved to a new pattern. */
+  gatherOrZero(out: Float32Array, old: Float32Array, source: Int32Array): void;
+  /** W's CSC view (see CscView) into colPtr [K+1], rowIdx and valuePos [nnz]; W's values are not read. */
+  cscView(colPtr: Int32Array, rowIdx: Int32Array, valuePos: Int32Array, W: Csr): void;
+
   /**
    * Convolution with a sparse weight (groups 1): W is the [K, C·R·S] weight matrix in CSR (columns ordered
    * (c, r, s) as PyTorch's [K, C, R, S] flattened). y[N,K,OH,OW] = conv(x, W) + bias[K] (bias may be null).

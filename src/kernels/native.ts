@@ -55,6 +55,10 @@ export function nativeKernels(a: Addon): Kernels {
     spmmT: (dX, W, Wt, dY, N) =>
       a.spmmT(dX, W.M, W.K, W.rowPtr, W.colIdx, W.values, Wt.colPtr, Wt.rowIdx, Wt.valuePos, dY, N),
     sddmm: (dValues, W, dY, X, N) => a.sddmm(dValues, W.M, W.K, W.rowPtr, W.colIdx, dY, X, N),
+    mergePattern: (rowPtr, colIdx, source, W, removed, grown) =>
+      a.mergePattern(rowPtr, colIdx, source, W.M, W.K, W.rowPtr, W.colIdx, removed, grown),
+    gatherOrZero: a.gatherOrZero as Kernels['gatherOrZero'],
+    cscView: (colPtr, rowIdx, valuePos, W) => a.cscView(colPtr, rowIdx, valuePos, W.M, W.K, W.rowPtr, W.colIdx),
     sparseConv2dForward: (y, x, W, bias, s) =>
       a.sparseConv2dForward(y, x, W.M, W.K, W.rowPtr, W.colIdx, W.values, bias, ...conv(s)),
     sparseConv2dBackward: (dx, dValues, dbias, dy, x, W, Wt, s) =>

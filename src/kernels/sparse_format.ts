@@ -1,6 +1,7 @@
 // Compressed storage of masked weights: the CSR of a weight [M, K] and its mask, the CSC view that the transposed
 // product needs, and the moves of values between a CSR and a dense [M, K] buffer. Built once per mask change; the
 // kernels (spmm, spmmT, sddmm) then run on it every step.
+import { cscView as cscViewInto } from './js/sparse_pattern.js';
 import type { Csr, CscView } from './kernels.js';
 
 /**
@@ -33,20 +34,9 @@ export function csrFromMask(weights: Float32Array, mask: Float32Array, M: number
 export function cscView(W: Csr): CscView {
   checkCsr('cscView', W);
   const nnz = W.rowPtr[W.M];
-  const colPtr = new Int32Array(W.K + 1);
-  for (let j = 0; j < nnz; j++) colPtr[W.colIdx[j] + 1]++;
-  for (let k = 0; k < W.K; k++) colPtr[k + 1] += colPtr[k];
-  const next = colPtr.slice(0, W.K);
-  const rowIdx = new Int32Array(nnz);
-  const valuePos = new Int32Array(nnz);
-  for (let r = 0; r < W.M; r++) {
-    for (let j = W.rowPtr[r]; j < W.rowPtr[r + 1]; j++) {
-      const p = next[W.colIdx[j]]++;
-      rowIdx[p] = r;
-      valuePos[p] = j;
-    }
-  }
-  return { colPtr, rowIdx, valuePos };
+  const view = { colPtr: new Int32Array(W.K + 1), rowIdx: new Int32Array(nnz), valuePos: new Int32Array(nnz) };
+  cscViewInto(view.colPtr, view.rowIdx, view.valuePos, W);
+  return view;
 }
 
 /** W as a dense [M, K] matrix (zeros off the pattern). */

@@ -87,13 +87,14 @@ export class Parameter {
     this.setCsr(csrFromMask(this.data, mask, M, this.size / M));
   }
 
-  /** Replaces the compressed storage (a new pattern after a mask update); data becomes csr.values, grad zeros. */
-  setCsr(csr: Csr): void {
+  /** Replaces the compressed storage (a new pattern after a mask update), with its CSC view when already built;
+   * data becomes csr.values, grad zeros. */
+  setCsr(csr: Csr, csc: CscView | null = null): void {
     if (csr.M * csr.K !== this.size) {
       throw new Error(`Parameter.setCsr: a ${csr.M}×${csr.K} CSR cannot hold a parameter of shape [${this.shape}]`);
     }
     this.compressed = csr;
-    this.byColumns = null;
+    this.byColumns = csc;
     this.data = csr.values;
     this.gradient = null;
   }

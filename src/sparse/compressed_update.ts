@@ -3,7 +3,7 @@
 // through a running top-k a block of rows at a time, and the new pattern is merged from the old one.
 // Positions are row-major indices r·K + c; CSR order is position order, so "ties to the lower position"
 // means the same thing in both layouts.
-import type { Csr } from '../kernels/kernels.js';
+import type { Csr, CscView, Kernels } from '../kernels/kernels.js';
 import type { Rng } from '../util/rng.js';
 import { RunningTopK } from './running_topk.js';
 import { topKIndices } from './topk.js';
@@ -93,57 +93,29 @@ export function selectGrowth(W: Csr, removed: Int32Array, k: number, source: Sco
 
 /**
  * The pattern after an update: W's nonzeros minus `removed` (value indices, ascending) plus `grown` (positions,
- * ascending; a removed position may be grown again). `carry` moves any array in W's value order (the values,
- * optimiser state) to the new order: entries that stay keep theirs — a removed-and-regrown one too, as RigL's
- * reinit_when_same = False — and new ones start at 0.
+ * ascending; a removed position may be grown again), with its CSC view. `carry` moves any array in W's value order
+ * (the values, optimiser state) to the new order: entries that stay keep theirs — a removed-and-regrown one too, as
+ * RigL's reinit_when_same = False — and new ones start at 0.
  */
 export function rebuildPattern(
   W: Csr,
   removed: Int32Array,
   grown: Int32Array,
-): { csr: Csr; carry: (old: Float32Array) => Float32Array } {
-  const { M, K, rowPtr, colIdx } = W;
-  const isRemoved = new Uint8Array(rowPtr[M]);
-  for (let i = 0; i < removed.length; i++) isRemoved[removed[i]] = 1;
-  const nnz = rowPtr[M] - removed.length + grown.length;
-  const newRowPtr = new Int32Array(M + 1);
-  const newColIdx = new Int32Array(nnz);
+  k: Kernels,
+): { csr: Csr; csc: CscView; carry: (old: Float32Array) => Float32Array } {
+  const { M, K } = W;
+  const nnz = W.rowPtr[M] - removed.length + grown.length;
+  const rowPtr = new Int32Array(M + 1);
+  const colIdx = new Int32Array(nnz);
   const source = new Int32Array(nnz); // the old value index of each new entry, or −1 for a new one
-  let o = 0;
-  let g = 0;
-  // Row by row, merge the old columns (minus the removed) with the grown ones, both ascending.
-  for (let r = 0; r < M; r++) {
-    const rowStart = r * K;
-    const rowEnd = rowStart + K;
-    let j = rowPtr[r];
-    const jEnd = rowPtr[r + 1];
-    while (j < jEnd || (g < grown.length && grown[g] < rowEnd)) {
-      const cOld = j < jEnd ? colIdx[j] : K;
-      const cNew = g < grown.length && grown[g] < rowEnd ? grown[g] - rowStart : K;
-      if (cNew < cOld) {
-        newColIdx[o] = cNew;
-        source[o++] = -1;
-        g++;
-      } else if (cNew === cOld) {
-        // removed and regrown at once: it keeps its value and state
-        newColIdx[o] = cOld;
-        source[o++] = j++;
-        g++;
-      } else {
-        if (!isRemoved[j]) {
-          newColIdx[o] = cOld;
-          source[o++] = j;
-        }
-        j++;
-      }
-    }
-    newRowPtr[r + 1] = o;
-  }
-  if (o !== nnz) throw new Error('rebuildPattern: a grown position is already in the pattern and was not removed');
+  k.mergePattern(rowPtr, colIdx, source, W, removed, grown);
   const carry = (old: Float32Array): Float32Array => {
     const out = new Float32Array(nnz);
-    for (let i = 0; i < nnz; i++) if (source[i] >= 0) out[i] = old[source[i]];
+    k.gatherOrZero(out, old, source);
     return out;
   };
-  return { csr: { M, K, rowPtr: newRowPtr, colIdx: newColIdx, values: carry(W.values) }, carry };
+  const csr = { M, K, rowPtr, colIdx, values: carry(W.values) };
+  const csc = { colPtr: new Int32Array(K + 1), rowIdx: new Int32Array(nnz), valuePos: new Int32Array(nnz) };
+  k.cscView(csc.colPtr, csc.rowIdx, csc.valuePos, csr);
+  return { csr, csc, carry };
 }

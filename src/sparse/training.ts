@@ -385,8 +385,8 @@ export class SparseTraining implements Hook {
 
   private setPattern(l: MaskedLayer, removed: Int32Array, grown: Int32Array): void {
     const t0 = performance.now();
-    const { csr, carry } = rebuildPattern(l.param.csr!, removed, grown);
-    l.param.setCsr(csr);
+    const { csr, csc, carry } = rebuildPattern(l.param.csr!, removed, grown, this.k);
+    l.param.setCsr(csr, csc);
     this.remap(l.name, carry);
     this.lastUpdateMs.rebuild += performance.now() - t0;
   }

@@ -2,12 +2,13 @@
 // with the grow scores streamed through RunningTopK.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csrFromMask, csrToDense } from '../../src/kernels/sparse_format.js';
+import { cscView, csrFromMask, csrToDense } from '../../src/kernels/sparse_format.js';
 import { rebuildPattern, selectGrowth, uniformScores, type ScoreSource } from '../../src/sparse/compressed_update.js';
 import { magnitude, pruneAndGrow, randomScores } from '../../src/sparse/prune_grow.js';
 import { RunningTopK } from '../../src/sparse/running_topk.js';
 import { topKIndices, topKSegments } from '../../src/sparse/topk.js';
 import { Rng } from '../../src/util/rng.js';
+import { js, native } from '../helpers.js';
 
 /** Scores with many ties (a few distinct values) and some NaNs, so the tie-breaking is exercised. */
 function tiedScores(n: number, rng: Rng): Float32Array {
@@ -70,16 +71,19 @@ for (const [M, K, density, p] of [
     const [dropped] = topKSegments([{ scores: W.values }], k, false, true);
     const grown = selectGrowth(W, dropped, k, chunked(grow, 97));
     assert.deepEqual([...grown], [...u.grown]);
-    const { csr, carry } = rebuildPattern(W, dropped, grown);
-    // the new pattern is the new dense mask; kept (and dropped-and-regrown) values carry, new ones are 0
-    const expected = masked.map((w, i) => w * denseMask[i] + 0); // (+ 0: masking gives −0, the CSR plain 0)
-    assert.deepEqual([...csrToDense(csr)], [...expected]);
-    const state = W.values.map((_, j) => j + 1);
-    const moved = csrToDense({ ...csr, values: carry(state) });
-    const before = csrToDense({ ...W, values: state });
-    for (let i = 0; i < moved.length; i++) {
-      const wasActive = mask[i] === 1 && denseMask[i] === 1;
-      assert.equal(moved[i], wasActive ? before[i] : 0, `state at ${i}`);
+    for (const kernels of [js, native()]) {
+      const { csr, csc, carry } = rebuildPattern(W, dropped, grown, kernels);
+      // the new pattern is the new dense mask; kept (and dropped-and-regrown) values carry, new ones are 0
+      const expected = masked.map((w, i) => w * denseMask[i] + 0); // (+ 0: masking gives −0, the CSR plain 0)
+      assert.deepEqual([...csrToDense(csr)], [...expected], kernels.name);
+      assert.deepEqual(csc, cscView(csr), kernels.name);
+      const state = W.values.map((_, j) => j + 1);
+      const moved = csrToDense({ ...csr, values: carry(state) });
+      const before = csrToDense({ ...W, values: state });
+      for (let i = 0; i < moved.length; i++) {
+        const wasActive = mask[i] === 1 && denseMask[i] === 1;
+        assert.equal(moved[i], wasActive ? before[i] : 0, `${kernels.name}: state at ${i}`);
+      }
     }
   });
 }
@@ -94,8 +98,10 @@ test('uniformScores streams the same draws as randomScores', () => {
 
 test('rebuildPattern: removing everything, growing into empty rows', () => {
   const W = csrFromMask(new Float32Array([1, 2, 0, 0, 0, 0]), new Float32Array([1, 1, 0, 0, 0, 0]), 2, 3);
-  const { csr } = rebuildPattern(W, new Int32Array([0, 1]), new Int32Array([4, 5]));
-  assert.deepEqual([...csr.rowPtr], [0, 0, 2]);
-  assert.deepEqual([...csr.colIdx], [1, 2]);
-  assert.deepEqual([...csr.values], [0, 0]);
+  for (const kernels of [js, native()]) {
+    const { csr } = rebuildPattern(W, new Int32Array([0, 1]), new Int32Array([4, 5]), kernels);
+    assert.deepEqual([...csr.rowPtr], [0, 0, 2]);
+    assert.deepEqual([...csr.colIdx], [1, 2]);
+    assert.deepEqual([...csr.values], [0, 0]);
+  }
 });

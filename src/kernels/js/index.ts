@@ -16,6 +16,7 @@ import { softmaxCrossEntropy } from './loss.js';
 import { add, addBiasRows, axpy, mul, scale, sumRows, transpose } from './elementwise.js';
 import { sgdUpdate } from './optim.js';
 import { sddmm, spmm, spmmT } from './sparse.js';
+import { cscView, gatherOrZero, mergePattern } from './sparse_pattern.js';
 import { sparseConv2dBackward, sparseConv2dForward } from './sparse_conv.js';
 
 export function jsKernels(): Kernels {
@@ -28,6 +29,9 @@ export function jsKernels(): Kernels {
     spmm,
     spmmT,
     sddmm,
+    mergePattern,
+    gatherOrZero,
+    cscView,
     sparseConv2dForward,
     sparseConv2dBackward,
     conv2dForward,
