@@ -43,6 +43,8 @@ interface Row {
    * how each layer ran. */
   peak_rss_mb?: number;
   step_peak_rss_mb?: number;
+  /** Of the anchor's last run: its process's peak RSS (Python and PyTorch included). */
+  pytorch_peak_rss_mb?: number;
   state_mb?: number;
   layers?: Record<string, string>;
 }
@@ -82,14 +84,30 @@ function flopsRatio(model: string, sparsity: number): number {
   return f.forward_sparse / f.forward_dense;
 }
 
-function pytorch(model: string, sparsity: number): number {
+// Runs the anchor unchanged as __main__ and then prints the process's peak resident memory as a last JSON line.
+const PEAK_RSS_WRAPPER = [
+  'import json, resource, runpy, sys',
+  'sys.argv = sys.argv[1:]',
+  "runpy.run_path(sys.argv[0], run_name='__main__')",
+  "print(json.dumps({'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))",
+].join('\n');
+
+function pytorch(row: Row): number {
   // The anchor picks OpenBLAS's core type from the CPU flags unless the environment presets one; an
   // inherited OPENBLAS_CORETYPE (some machines preset Haswell on AVX-512 CPUs) would slow PyTorch down.
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
-  const args = [values.reference!, '--model', model, '--batch', values.batch!, '--threads', values.threads!];
-  args.push('--sparsity', String(sparsity));
-  return runJson(values.python!, args, env).ms_per_step as number;
+  const args = ['-c', PEAK_RSS_WRAPPER, values.reference!, '--model', row.model, '--batch', values.batch!];
+  args.push('--threads', values.threads!, '--sparsity', String(row.sparsity));
+  const r = spawnSync(values.python!, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${values.python} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  const [measured, memory] = r.stdout
+    .trim()
+    .split('\n')
+    .slice(-2)
+    .map((l) => JSON.parse(l) as Record<string, number>);
+  row.pytorch_peak_rss_mb = memory.peak_rss_mb;
+  return measured.ms_per_step;
 }
 
 if (!existsSync(values.reference!)) {
@@ -118,7 +136,7 @@ for (let r = 0; r < rounds; r++) {
     let o = 0;
     let p = 0;
     if (oursFirst) o = ours(row);
-    p = pytorch(row.model, row.sparsity);
+    p = pytorch(row);
     if (!oursFirst) o = ours(row);
     row.ours.push(o);
     row.pytorch.push(p);
@@ -153,14 +171,14 @@ console.log(
   `CPU: ${cpu.model} (${cpu.cores} cores), threads ${values.threads}, batch ${values.batch}, ${rounds} rounds`,
 );
 console.log(
-  '| model | sparsity | mode | ours ms/step | PyTorch ms/step | ours ÷ PyTorch | PyTorch ÷ ours | FLOPs sparse ÷ dense | state MiB | step peak RSS MiB |',
+  '| model | sparsity | mode | ours ms/step | PyTorch ms/step | ours ÷ PyTorch | PyTorch ÷ ours | FLOPs sparse ÷ dense | state MiB | step peak RSS MiB | peak RSS MiB ours / PyTorch |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of report.rows)
   console.log(
     `| ${r.model} | ${r.sparsity} | ${r.mode} | ${r.ours_ms.toFixed(2)} | ${r.pytorch_ms.toFixed(2)} | ` +
       `${r.ratio_ours_over_pytorch.toFixed(3)} | ${r.speedup_pytorch_over_ours.toFixed(2)}× | ${r.flops_ratio.toFixed(3)} | ` +
-      `${r.state_mb?.toFixed(2) ?? ''} | ${r.step_peak_rss_mb ?? ''} |`,
+      `${r.state_mb?.toFixed(2) ?? ''} | ${r.step_peak_rss_mb ?? ''} | ${r.peak_rss_mb ?? ''} / ${r.pytorch_peak_rss_mb ?? ''} |`,
   );
 // How close each sparse row gets to the bound the FLOPs set: our dense step ÷ our sparse step against
 // dense FLOPs ÷ sparse FLOPs (needs the model's dense row in the same run).
