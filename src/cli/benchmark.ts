@@ -154,8 +154,7 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
   }
   for (const l of sparse?.masks.layers ?? []) stateBytes += l.mask?.byteLength ?? 0;
   // In a run the update recurs every ΔT steps, so it is timed as the second one (the first pays for V8 compiling
-  // its code), together with the step after it, which rebuilds what the new patterns invalidated lazily (the
-  // column view of the transposed product).
+  // its code), together with the step after it, whose new patterns start with fresh gradient arrays.
   let update: number | undefined;
   let afterUpdate: number | undefined;
   if (sparse) {

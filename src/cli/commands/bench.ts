@@ -15,8 +15,9 @@ const spec: CommandSpec = {
     'Time training steps (forward, cross-entropy, backward, SGD momentum 0.9) of a zoo model on random data\n' +
     "and print the median step time. With --sparsity the step is RigL's on exact-count random ERK masks: masked\n" +
     'gradients, weights and momentum every step, and a prune-and-grow update every 100 steps, timed (with the\n' +
-    'step after it) and amortised into the step time. --mode masked multiplies dense weights by masks (as PyTorch); sparse runs them\n' +
-    'compressed on the sparse kernels; auto times both per layer and keeps the faster (its choices go to stderr).\n' +
+    'step after it) and amortised into the step time. --mode masked multiplies dense weights by masks (as\n' +
+    'PyTorch); sparse runs them compressed on the sparse kernels; auto times both per layer and keeps the faster\n' +
+    '(its choices go to stderr).\n' +
     'Memory: state_mb counts the bytes of parameters, gradients, optimiser buffers and masks (compressed layers\n' +
     'hold only their nonzeros); step_peak_rss_mb is the resident peak while the timed steps ran (Linux).',
   options: {
