@@ -54,6 +54,7 @@
         "native/sparse_args.cc",
         "native/sparse_conv.cc",
         "native/sparse_pattern.cc",
+        "native/topk.cc",
         "native/transpose.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -17,6 +17,7 @@ void register_optim(Napi::Env env, Napi::Object exports);
 void register_sparse(Napi::Env env, Napi::Object exports);
 void register_sparse_conv(Napi::Env env, Napi::Object exports);
 void register_sparse_pattern(Napi::Env env, Napi::Object exports);
+void register_topk(Napi::Env env, Napi::Object exports);
 void register_transpose(Napi::Env env, Napi::Object exports);
 }  // namespace st
 
@@ -48,6 +49,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   st::register_sparse(env, exports);
   st::register_sparse_conv(env, exports);
   st::register_sparse_pattern(env, exports);
+  st::register_topk(env, exports);
   st::register_transpose(env, exports);
   return exports;
 }

@@ -147,6 +147,20 @@ export interface Kernels {
   gatherOrZero(out: Float32Array, old: Float32Array, source: Int32Array): void;
   /** W's CSC view (see CscView) into colPtr [K+1], rowIdx and valuePos [nnz]; W's values are not read. */
   cscView(colPtr: Int32Array, rowIdx: Int32Array, valuePos: Int32Array, W: Csr): void;
+  /**
+   * Top-k for mask updates: into out [k], ascending, the indices of the k best scores among the candidates
+   * (entries ≠ 0 of candidates; all when null) — the largest (largest = true) or smallest, of |score| when abs;
+   * ties go to the lower index and NaN ranks below every number (src/sparse/topk.ts). Throws if k exceeds the
+   * candidates.
+   */
+  topK(
+    out: Int32Array,
+    scores: Float32Array,
+    candidates: Float32Array | Uint8Array | null,
+    k: number,
+    largest: boolean,
+    abs: boolean,
+  ): void;
 
   /**
    * Convolution with a sparse weight (groups 1): W is the [K, C·R·S] weight matrix in CSR (columns ordered

@@ -59,6 +59,7 @@ export function nativeKernels(a: Addon): Kernels {
       a.mergePattern(rowPtr, colIdx, source, W.M, W.K, W.rowPtr, W.colIdx, removed, grown),
     gatherOrZero: a.gatherOrZero as Kernels['gatherOrZero'],
     cscView: (colPtr, rowIdx, valuePos, W) => a.cscView(colPtr, rowIdx, valuePos, W.M, W.K, W.rowPtr, W.colIdx),
+    topK: a.topK as Kernels['topK'],
     sparseConv2dForward: (y, x, W, bias, s) =>
       a.sparseConv2dForward(y, x, W.M, W.K, W.rowPtr, W.colIdx, W.values, bias, ...conv(s)),
     sparseConv2dBackward: (dx, dValues, dbias, dy, x, W, Wt, s) =>

@@ -6,7 +6,7 @@
 import type { Csr, CscView, Kernels } from '../kernels/kernels.js';
 import type { Rng } from '../util/rng.js';
 import { RunningTopK } from './running_topk.js';
-import { topKIndices } from './topk.js';
+import { topKIndices, type TopK } from './topk.js';
 
 /** Floats of dense scores materialised at once (4 MB): the scan's working set, whatever the layer's size. */
 const CHUNK = 1 << 20;
@@ -56,12 +56,19 @@ export function patternPositions(W: Csr): Int32Array {
 /**
  * The k positions to grow among those inactive after the drop — the positions outside W's pattern and the
  * `removed` ones (indices into W's values, ascending) — ranked by the scores of `source`, as topKIndices would on
- * the dense scores with the dense inactive mask. Returns them ascending.
+ * the dense scores with the dense inactive mask (select: topKIndices or the kernels' top-k, the same choices).
+ * Returns them ascending.
  */
-export function selectGrowth(W: Csr, removed: Int32Array, k: number, source: ScoreSource): Int32Array {
+export function selectGrowth(
+  W: Csr,
+  removed: Int32Array,
+  k: number,
+  source: ScoreSource,
+  select: TopK = topKIndices,
+): Int32Array {
   const pos = patternPositions(W);
   const onPattern = new Float32Array(pos.length);
-  const outside = new RunningTopK(k);
+  const outside = new RunningTopK(k, select);
   let j = 0;
   source((start, scores) => {
     const end = start + scores.length;
@@ -87,7 +94,7 @@ export function selectGrowth(W: Csr, removed: Int32Array, k: number, source: Sco
       cScore[c] = onPattern[removed[b++]];
     }
   }
-  const chosen = topKIndices(cScore, k, true);
+  const chosen = select(cScore, k, true);
   return chosen.map((c) => cPos[c]);
 }
 

@@ -3,7 +3,7 @@
 // Methods differ only in the scores they pass: drop |w| (RigL, SET, SNFS); grow |g| (RigL), |momentum| (SNFS)
 // or uniform random (SET).
 import type { Rng } from '../util/rng.js';
-import { topKIndices } from './topk.js';
+import { topKIndices, type TopK } from './topk.js';
 
 export interface LayerUpdate {
   dropped: Int32Array;
@@ -16,12 +16,14 @@ export interface LayerUpdate {
  * Mutates the 0/1 `mask` in place and returns both index lists, ascending; nnz is unchanged. Ties go to the
  * lower index; NaN scores are never chosen while a number is available (see topk.ts). The caller then
  * multiplies weights and momentum by the mask: dropped-not-regrown positions become 0, dropped-and-regrown ones
- * keep their value and state (RigL's default reinit_when_same = False), newly grown ones are 0 already. */
+ * keep their value and state (RigL's default reinit_when_same = False), newly grown ones are 0 already. `select`
+ * is the top-k: topKIndices or the kernels' (the same choices). */
 export function pruneAndGrow(
   mask: Float32Array,
   dropScore: Float32Array,
   growScore: Float32Array,
   dropFraction: number,
+  select: TopK = topKIndices,
 ): LayerUpdate {
   const n = mask.length;
   if (dropScore.length !== n || growScore.length !== n) {
@@ -31,11 +33,11 @@ export function pruneAndGrow(
     throw new Error(`pruneAndGrow: dropFraction must be in [0, 1], got ${dropFraction}`);
   }
   const k = Math.floor(dropFraction * countActive(mask));
-  const dropped = topKIndices(dropScore, k, false, mask);
+  const dropped = select(dropScore, k, false, mask);
   for (const i of dropped) mask[i] = 0;
   const inactive = new Uint8Array(n);
   for (let i = 0; i < n; i++) inactive[i] = mask[i] === 0 ? 1 : 0;
-  const grown = topKIndices(growScore, k, true, inactive);
+  const grown = select(growScore, k, true, inactive);
   for (const i of grown) mask[i] = 1;
   return { dropped, grown };
 }

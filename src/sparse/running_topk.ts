@@ -2,7 +2,7 @@
 // of them are kept, so RigL can rank the dense gradient of a compressed layer without ever holding it whole
 // (issue "truly sparse execution", item 3). The selection is exactly topKIndices' (topk.ts): a better score
 // first, ties to the lower position, NaN below every number.
-import { topKIndices } from './topk.js';
+import { topKIndices, type TopK } from './topk.js';
 
 export class RunningTopK {
   private scores: Float32Array;
@@ -13,7 +13,11 @@ export class RunningTopK {
   private full = false;
   private floor = NaN;
 
-  constructor(readonly k: number) {
+  /** `select` does the compactions (topKIndices or the kernels' top-k: the same choices). */
+  constructor(
+    readonly k: number,
+    private readonly select: TopK = topKIndices,
+  ) {
     if (!Number.isInteger(k) || k < 0) throw new Error(`RunningTopK: k must be an integer ≥ 0, got ${k}`);
     const capacity = 2 * k + 1024;
     this.scores = new Float32Array(capacity);
@@ -61,7 +65,7 @@ export class RunningTopK {
   /** Keeps the k best of the buffer. The buffer is in position order, so topKIndices' ties go to the lower
    * position, and its ascending result keeps that order. */
   private compact(): void {
-    const keep = topKIndices(this.scores.subarray(0, this.n), Math.min(this.k, this.n), true);
+    const keep = this.select(this.scores.subarray(0, this.n), Math.min(this.k, this.n), true);
     for (let i = 0; i < keep.length; i++) {
       this.scores[i] = this.scores[keep[i]];
       this.positions[i] = this.positions[keep[i]];

@@ -8,10 +8,29 @@
 // (segment, index) position. NaN ranks below every number (below ±Infinity too) whichever direction is asked:
 // a NaN is taken only when the non-NaN candidates are too few, and then the NaNs of lowest position.
 
+import type { Kernels } from '../kernels/kernels.js';
+
 /** One array of scores with the positions eligible for selection (nonzero entries); absent = all. */
 export interface Segment {
   scores: Float32Array;
   candidates?: Float32Array | Uint8Array;
+}
+
+/** A top-k selection with topKIndices' contract: this file's, or the kernels' (kernelTopK). */
+export type TopK = (
+  scores: Float32Array,
+  k: number,
+  largest: boolean,
+  candidates?: Float32Array | Uint8Array,
+) => Int32Array;
+
+/** topKIndices on the kernels (the native radix select when the addon is loaded). */
+export function kernelTopK(kernels: Kernels): TopK {
+  return (scores, k, largest, candidates) => {
+    const out = new Int32Array(k);
+    kernels.topK(out, scores, candidates ?? null, k, largest, false);
+    return out;
+  };
 }
 
 /** Indices of the k candidates with the largest (largest = true) or smallest scores, ascending. Throws if

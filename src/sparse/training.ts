@@ -34,7 +34,7 @@ import { magnitude, pruneAndGrow, randomScores } from './prune_grow.js';
 import { cubicSparsity, dropFraction, isUpdateIteration } from './schedules.js';
 import { snipMasks } from './snip.js';
 import { trainingStepFlops } from './flops.js';
-import { topKSegments } from './topk.js';
+import { kernelTopK } from './topk.js';
 
 export interface SparseContext {
   model: Module;
@@ -312,7 +312,7 @@ export class SparseTraining implements Hook {
         }
         const dropScore = magnitude(l.param.data);
         const growScore = this.growScoresOf(l.name, l.param, it);
-        const u = pruneAndGrow(l.mask, dropScore, growScore, p);
+        const u = pruneAndGrow(l.mask, dropScore, growScore, p, kernelTopK(this.k));
         record.dropped += u.dropped.length;
         record.grown += u.grown.length;
       }
@@ -377,8 +377,9 @@ export class SparseTraining implements Hook {
     const W = l.param.csr!;
     const k = Math.floor(p * W.values.length);
     if (k === 0) return 0;
-    const [dropped] = topKSegments([{ scores: W.values }], k, false, true);
-    const grown = selectGrowth(W, dropped, k, this.growSource(l, it));
+    const dropped = new Int32Array(k);
+    this.k.topK(dropped, W.values, null, k, false, true);
+    const grown = selectGrowth(W, dropped, k, this.growSource(l, it), kernelTopK(this.k));
     this.setPattern(l, dropped, grown);
     return k;
   }

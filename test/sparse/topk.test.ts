@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { topKIndices, topKSegments } from '../../src/sparse/topk.js';
-import { lcg, randomArray, randomInts } from '../helpers.js';
+import { js, lcg, native, randomArray, randomInts } from '../helpers.js';
 
 /** Sort-based reference: better score first (NaN worst), then lower index; the first k, ascending. */
 function reference(scores: ArrayLike<number>, k: number, largest: boolean, eligible: (i: number) => boolean): number[] {
@@ -138,4 +138,47 @@ test('topKIndices stays linear on a large layer of equal scores (a two-way parti
     minChosen = Math.min(minChosen, mixed[i]);
   }
   for (let i = 0; i < n; i++) if (!chosen[i]) assert.ok(mixed[i] <= minChosen, `unchosen ${i} beats a chosen one`);
+});
+
+test('topK kernel: native equals the TypeScript selection (ties, NaN, ±Infinity, −0, abs, both candidate types)', () => {
+  const nk = native();
+  const r = lcg(23);
+  for (let trial = 0; trial < 800; trial++) {
+    const n = trial < 700 ? Math.floor(r() * 90) : 70000 + Math.floor(r() * 3000);
+    const scores = scoresOfKind(trial % 4, n, 3000 + trial);
+    const maskKind = Math.floor(r() * 3);
+    const density = r();
+    const flags = Array.from({ length: n }, () => (r() < density ? 1 : 0));
+    const candidates = maskKind === 0 ? null : maskKind === 1 ? Float32Array.from(flags) : Uint8Array.from(flags);
+    const count = candidates ? flags.filter((f) => f === 1).length : n;
+    const k = Math.floor(r() * (count + 1));
+    for (const largest of [true, false])
+      for (const abs of [false, true]) {
+        const ref = new Int32Array(k);
+        const got = new Int32Array(k).fill(-1);
+        js.topK(ref, scores, candidates, k, largest, abs);
+        nk.topK(got, scores, candidates, k, largest, abs);
+        assert.deepEqual(got, ref, `trial ${trial} n=${n} k=${k} largest=${largest} abs=${abs}`);
+      }
+  }
+});
+
+test('topK kernel: bad arguments throw an Error naming the op', () => {
+  const nk = native();
+  const s = Float32Array.from([5, 4, 3, 2]);
+  for (const k of [js, nk]) {
+    assert.throws(
+      () => k.topK(new Int32Array(3), s, Uint8Array.of(1, 0, 1, 0), 3, true, false),
+      /k must be an integer in \[0, 2\]/,
+    );
+    assert.throws(
+      () => k.topK(new Int32Array(1), s, new Uint8Array(3), 1, true, false),
+      /candidates length 3 != scores length 4/,
+    );
+    assert.throws(() => k.topK(new Int32Array(2), s, null, 1, true, false), /topK: out has length 2, expected 1/);
+  }
+  assert.throws(
+    () => nk.topK(new Int32Array(1), s, new Int32Array(4) as unknown as Uint8Array, 1, true, false),
+    /topK: argument 'candidates' must be a Float32Array, a Uint8Array or null/,
+  );
 });

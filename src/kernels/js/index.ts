@@ -17,6 +17,7 @@ import { add, addBiasRows, axpy, mul, scale, sumRows, transpose } from './elemen
 import { sgdUpdate } from './optim.js';
 import { sddmm, spmm, spmmT } from './sparse.js';
 import { cscView, gatherOrZero, mergePattern } from './sparse_pattern.js';
+import { topK } from './topk.js';
 import { sparseConv2dBackward, sparseConv2dForward } from './sparse_conv.js';
 
 export function jsKernels(): Kernels {
@@ -32,6 +33,7 @@ export function jsKernels(): Kernels {
     mergePattern,
     gatherOrZero,
     cscView,
+    topK,
     sparseConv2dForward,
     sparseConv2dBackward,
     conv2dForward,
