@@ -1,7 +1,7 @@
 // Top-k selection for mask updates (SPEC §4; the TypeScript twin and the order of preference are in
-// src/sparse/topk.ts): the k best scores among the candidates, by a radix select over order-preserving 32-bit keys
-// (histogram passes of 11, 11 and 10 bits), then one pass in index order that takes everything strictly better than the k-th
-// best key, the first ties at it and, when the numbers are too few, the first NaNs.
+// src/sparse/topk.ts): the k best scores among the candidates, by a radix select over order-preserving 32-bit
+// keys (histogram passes of 11, 11 and 10 bits), then one pass in index order that takes everything strictly
+// better than the k-th best key, the first ties at it and, when the numbers are too few, the first NaNs.
 #include <napi.h>
 
 #include <algorithm>
@@ -29,8 +29,8 @@ struct Selection {
 };
 
 // The k-th largest (1 ≤ k ≤ n) of keys[0, n), which are reordered, and how many keys equal to it the top k
-// take. Three histogram passes of 11, 11 and 10 bits (an 8 KB histogram stays in L1), each keeping only the keys
-// of the answer's bin for the next.
+// take. Three histogram passes of 11, 11 and 10 bits (the histograms, 32 KB, stay in L1), each keeping only the
+// keys of the answer's bin for the next.
 void kth_largest(int32_t* keys, int64_t n, int64_t k, int32_t* key, int64_t* ties) {
   // Four histograms filled in turn and then summed: scores cluster in few bins, and one counter incremented
   // back to back would serialise on its own store.
