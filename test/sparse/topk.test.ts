@@ -36,16 +36,21 @@ function scoresOfKind(kind: number, n: number, seed: number): Float32Array {
   }
 }
 
+/** No candidate mask, or a random one of random density as a Float32Array or a Uint8Array. */
+function randomCandidates(r: () => number, n: number): Float32Array | Uint8Array | undefined {
+  const maskKind = Math.floor(r() * 3);
+  const density = r();
+  const flags = Array.from({ length: n }, () => (r() < density ? 1 : 0));
+  return maskKind === 0 ? undefined : maskKind === 1 ? Float32Array.from(flags) : Uint8Array.from(flags);
+}
+
 test('topKIndices equals a sort-based reference (ties, NaN, ±Infinity, candidate masks)', () => {
   const r = lcg(7);
   let cases = 0;
   for (let trial = 0; trial < 1500; trial++) {
     const n = trial < 1400 ? Math.floor(r() * 70) : 500 + Math.floor(r() * 1500);
     const scores = scoresOfKind(trial % 4, n, 1000 + trial);
-    const maskKind = Math.floor(r() * 3);
-    const density = r();
-    const flags = Array.from({ length: n }, () => (r() < density ? 1 : 0));
-    const candidates = maskKind === 0 ? undefined : maskKind === 1 ? Float32Array.from(flags) : Uint8Array.from(flags);
+    const candidates = randomCandidates(r, n);
     const eligible = (i: number) => candidates === undefined || candidates[i] !== 0;
     let count = 0;
     for (let i = 0; i < n; i++) if (eligible(i)) count++;
@@ -146,11 +151,8 @@ test('topK kernel: native equals the TypeScript selection (ties, NaN, ±Infinity
   for (let trial = 0; trial < 800; trial++) {
     const n = trial < 700 ? Math.floor(r() * 90) : 70000 + Math.floor(r() * 3000);
     const scores = scoresOfKind(trial % 4, n, 3000 + trial);
-    const maskKind = Math.floor(r() * 3);
-    const density = r();
-    const flags = Array.from({ length: n }, () => (r() < density ? 1 : 0));
-    const candidates = maskKind === 0 ? null : maskKind === 1 ? Float32Array.from(flags) : Uint8Array.from(flags);
-    const count = candidates ? flags.filter((f) => f === 1).length : n;
+    const candidates = randomCandidates(r, n) ?? null;
+    const count = candidates ? candidates.filter((f) => f !== 0).length : n;
     const k = Math.floor(r() * (count + 1));
     for (const largest of [true, false])
       for (const abs of [false, true]) {
