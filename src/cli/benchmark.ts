@@ -155,22 +155,19 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
   for (const l of sparse?.masks.layers ?? []) stateBytes += l.mask?.byteLength ?? 0;
   // In a run the update recurs every ΔT steps, so it is timed as the second one (the first pays for V8 compiling
   // its code), together with the step after it, whose new patterns start with fresh gradient arrays.
-  let update: number | undefined;
-  let afterUpdate: number | undefined;
+  let updateSteps: { update: number; after: number } | undefined;
   if (sparse) {
     step(BENCH_UPDATE_INTERVAL - 1);
     step(BENCH_UPDATE_INTERVAL);
-    update = step(2 * BENCH_UPDATE_INTERVAL - 1);
-    afterUpdate = step(2 * BENCH_UPDATE_INTERVAL);
+    updateSteps = { update: step(2 * BENCH_UPDATE_INTERVAL - 1), after: step(2 * BENCH_UPDATE_INTERVAL) };
   }
   progress?.(total + 1, total + 1);
   const stepPeak = measuring ? peakRssMb() : undefined;
   times.sort((a, b) => a - b);
   const plain = times[Math.floor(times.length / 2)];
-  const ms =
-    update === undefined || afterUpdate === undefined
-      ? plain
-      : plain + (update - plain + (afterUpdate - plain)) / BENCH_UPDATE_INTERVAL;
+  const ms = updateSteps
+    ? plain + (updateSteps.update - plain + (updateSteps.after - plain)) / BENCH_UPDATE_INTERVAL
+    : plain;
   const round = (v: number) => Math.round(v * 1000) / 1000;
   return {
     engine: 'sparsetickets',
@@ -184,12 +181,12 @@ export function benchmarkTrainingStep(o: BenchOptions, progress?: (done: number,
     samples_per_s: Math.round((o.batch / ms) * 1000 * 10) / 10,
     ms_min: round(times[0]),
     ms_max: round(times[times.length - 1]),
-    ...(update === undefined
+    ...(updateSteps === undefined
       ? {}
       : {
           ms_plain_step: round(plain),
-          ms_update_step: round(update),
-          ms_after_update_step: round(afterUpdate!),
+          ms_update_step: round(updateSteps.update),
+          ms_after_update_step: round(updateSteps.after),
           update_ms: {
             gradient: round(sparse!.lastUpdateMs.gradient),
             selection: round(sparse!.lastUpdateMs.selection),

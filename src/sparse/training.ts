@@ -34,7 +34,7 @@ import { magnitude, pruneAndGrow, randomScores } from './prune_grow.js';
 import { cubicSparsity, dropFraction, isUpdateIteration } from './schedules.js';
 import { snipMasks } from './snip.js';
 import { trainingStepFlops } from './flops.js';
-import { kernelTopK } from './topk.js';
+import { kernelTopK, type TopK } from './topk.js';
 
 export interface SparseContext {
   model: Module;
@@ -77,6 +77,8 @@ export class SparseTraining implements Hook {
    * checkpointed: timings differ from run to run. */
   readonly lastUpdateMs = { gradient: 0, selection: 0, rebuild: 0 };
   private readonly growth;
+  /** The top-k of every mask update: the kernels' (native when the addon is loaded). */
+  private readonly select: TopK;
   private readonly updateEnd: number;
   private readonly growScores = new Map<string, Float32Array>();
   private readonly denseMomentum = new Map<string, Float32Array>();
@@ -105,6 +107,7 @@ export class SparseTraining implements Hook {
     this.planned = densities;
     this.masks = Masks.random(prunable, densities, c.seed);
     this.snipPending = s.method === 'snip';
+    this.select = kernelTopK(c.kernels);
     this.denseStepFlops = 3 * this.forwardFlops(true);
     this.sparseForwardFlops = this.forwardFlops();
     // SNIP scores the dense network at initialisation: its weights stay whole until its selection.
@@ -312,7 +315,7 @@ export class SparseTraining implements Hook {
         }
         const dropScore = magnitude(l.param.data);
         const growScore = this.growScoresOf(l.name, l.param, it);
-        const u = pruneAndGrow(l.mask, dropScore, growScore, p, kernelTopK(this.k));
+        const u = pruneAndGrow(l.mask, dropScore, growScore, p, this.select);
         record.dropped += u.dropped.length;
         record.grown += u.grown.length;
       }
@@ -379,7 +382,7 @@ export class SparseTraining implements Hook {
     if (k === 0) return 0;
     const dropped = new Int32Array(k);
     this.k.topK(dropped, W.values, null, k, false, true);
-    const grown = selectGrowth(W, dropped, k, this.growSource(l, it), kernelTopK(this.k));
+    const grown = selectGrowth(W, dropped, k, this.growSource(l, it), this.select);
     this.setPattern(l, dropped, grown);
     return k;
   }

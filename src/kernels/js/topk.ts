@@ -1,15 +1,9 @@
 // Reference top-k for mask updates (contract in kernels.ts): the radix select of src/sparse/topk.ts.
+import type { Kernels } from '../kernels.js';
 import { topKSegments } from '../../sparse/topk.js';
 
-export function topK(
-  out: Int32Array,
-  scores: Float32Array,
-  candidates: Float32Array | Uint8Array | null,
-  k: number,
-  largest: boolean,
-  abs: boolean,
-): void {
+export const topK: Kernels['topK'] = (out, scores, candidates, k, largest, abs) => {
   const [selected] = topKSegments([{ scores, candidates: candidates ?? undefined }], k, largest, abs);
   if (out.length !== k) throw new Error(`topK: out has length ${out.length}, expected ${k}`);
   out.set(selected);
-}
+};
