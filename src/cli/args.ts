@@ -2,9 +2,9 @@
 // and one-line usage errors (exit code 2) that list what is valid.
 import { parseArgs } from 'node:util';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from '../util/errors.js';
+
+export { UsageError };
 
 export interface OptionSpec {
   type: 'string' | 'boolean';

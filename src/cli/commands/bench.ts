@@ -4,7 +4,7 @@ import { BACKENDS, getKernels, type Backend } from '../../kernels/index.js';
 import { MODEL_NAMES, isModelName } from '../../models/index.js';
 import { benchmarkTrainingStep, defaultSteps, type BenchMode } from '../benchmark.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
-import { Progress } from '../progress.js';
+import { Progress } from '../../util/progress.js';
 import { EXECUTION_MODES } from '../../sparse/execution.js';
 
 const MODES = EXECUTION_MODES;

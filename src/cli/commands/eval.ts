@@ -9,7 +9,7 @@ import { MODEL_NAMES, isModelName } from '../../models/index.js';
 import { CrossEntropyLoss } from '../../nn/loss.js';
 import { loadModelState, readCheckpoint } from '../../train/checkpoint.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
-import { createModelFor } from '../model_fit.js';
+import { createModelFor } from '../../run/model_fit.js';
 
 const spec: CommandSpec = {
   name: 'eval',

@@ -2,10 +2,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
-import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../config.js';
+import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../../run/config.js';
 import { RunDir } from '../../train/rundir.js';
 import { METHODS } from '../../sparse/method.js';
-import { defaultRunName, runTraining } from '../training_run.js';
+import { defaultRunName, runTraining } from '../../run/training.js';
 
 const spec: CommandSpec = {
   name: 'train',

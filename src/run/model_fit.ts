@@ -4,7 +4,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import { createModel, InputTooSmallError, modelInputShape, type ModelOptions } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { summarizeModel } from '../nn/summary.js';
-import { UsageError } from './args.js';
+import { UsageError } from '../util/errors.js';
 
 export function createModelFor(
   cmd: string,

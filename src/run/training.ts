@@ -24,10 +24,10 @@ import { summarizeModel } from '../nn/summary.js';
 import type { Module } from '../nn/module.js';
 import { resolveSparse } from './sparse_settings.js';
 import { Trainer, type TrainerPosition, type TrainingLoss } from '../train/trainer.js';
-import { UsageError } from './args.js';
+import { UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
 import { createModelFor } from './model_fit.js';
-import { Progress } from './progress.js';
+import { Progress } from '../util/progress.js';
 
 export interface RunOptions {
   mode: 'fresh' | 'overwrite' | 'resume';

@@ -2,7 +2,7 @@
 // can only be checked against the run (GraNet's densities, the pruning window) before training starts.
 import { methodDefaults, type SparseSettings } from '../sparse/method.js';
 import type { DropSchedule } from '../sparse/schedules.js';
-import { UsageError } from './args.js';
+import { UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
 
 export function resolveSparse(c: TrainConfig): SparseSettings | null {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { BACKENDS } from '../kernels/index.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import { MODEL_NAMES, isModelName } from '../models/index.js';
-import { UsageError } from './args.js';
+import { UsageError } from '../util/errors.js';
 import { EXECUTION_MODES } from '../sparse/execution.js';
 import { METHODS } from '../sparse/method.js';
 import { DROP_SCHEDULES } from '../sparse/schedules.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Progress, type ProgressStream } from '../../src/cli/progress.js';
+import { Progress, type ProgressStream } from '../../src/util/progress.js';
 
 /** The screen of a terminal that understands what Progress writes: text, \r, \n and "erase to end of line". */
 class FakeTerminal implements ProgressStream {
