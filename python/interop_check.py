@@ -4,9 +4,10 @@ load_state_dict(strict=True) and print the eval-mode logits of a given input as 
 
     /usr/bin/python3 python/interop_check.py CHECKPOINT INPUT.f32 --model resnet20 --width 0.25 --shape 4 3 32 32
 
-The checkpoint's masks ('<param>.mask'), optimiser state ('optimizer.*') and sparse-method state ('sparse.*',
-e.g. SNFS's 'sparse.snfs_momentum.<param>') are not model state and are set aside; every other tensor must
-match the module's state_dict exactly (strict)."""
+The checkpoint's masks ('<param>.mask'), optimiser state ('optimizer.*') and hook state (listed in the metadata's
+'hook_tensors'; 'sparse.*' in older files) are not model state and are set aside; every other tensor must
+match the module's state_dict exactly (strict). With --no-filter (ticket files, runs/<name>/model.safetensors)
+nothing is set aside: the file is the state dict."""
 import argparse
 import json
 import os
@@ -39,9 +40,19 @@ def read_safetensors(path):
     return tensors, header.get('__metadata__', {})
 
 
-def is_model_state(name):
+def is_model_state(name, hook_tensors=()):
     """Whether a checkpoint tensor belongs to the model (what load_state_dict takes)."""
-    return not (name.endswith('.mask') or name.startswith('optimizer.') or name.startswith('sparse.'))
+    return not (name.endswith('.mask') or name.startswith('optimizer.') or name.startswith('sparse.')
+                or name in hook_tensors)
+
+
+def load_file(path):
+    """safetensors.torch.load_file when the package is installed (it is not in Debian), else this file's reader."""
+    try:
+        from safetensors.torch import load_file as st_load_file
+    except ImportError:
+        return read_safetensors(path)[0]
+    return st_load_file(path)
 
 
 def main():
@@ -52,9 +63,16 @@ def main():
     ap.add_argument('--width', type=float, default=1.0)
     ap.add_argument('--classes', type=int, default=10)
     ap.add_argument('--shape', type=int, nargs=4, required=True)
+    ap.add_argument('--no-filter', action='store_true', help='load every tensor of the file (tickets)')
     a = ap.parse_args()
-    tensors, _ = read_safetensors(a.checkpoint)
-    state = {k: v for k, v in tensors.items() if is_model_state(k)}
+    if a.no_filter:
+        # A ticket or model.safetensors: every tensor must be model state, exactly as a user's
+        # model.load_state_dict(safetensors.torch.load_file(path), strict=True).
+        state = load_file(a.checkpoint)
+    else:
+        tensors, metadata = read_safetensors(a.checkpoint)
+        hook_tensors = set(json.loads(metadata.get('hook_tensors', '[]')))
+        state = {k: v for k, v in tensors.items() if is_model_state(k, hook_tensors)}
     model = create_model(a.model, width=a.width, num_classes=a.classes, shape=tuple(a.shape[1:]))
     model.load_state_dict(state, strict=True)
     model.eval()

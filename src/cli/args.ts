@@ -13,6 +13,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Shown in --help as the value placeholder, e.g. "N" in "--batch N". */
   value?: string;
+  /** May be given several times (a string option); its value is then an array. */
+  multiple?: boolean;
 }
 
 export interface CommandSpec {
@@ -21,12 +23,15 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** Worked examples printed under --help. */
   examples?: string[];
+  /** Positional arguments, as shown in the usage line (e.g. 'TICKET...'); absent: none accepted. */
+  positionals?: { usage: string; min: number; max?: number };
 }
 
-export type ParsedOptions = Record<string, string | boolean | undefined>;
+export type ParsedOptions = Record<string, string | boolean | string[] | undefined>;
 
 export function helpText(spec: CommandSpec): string {
-  const lines = [`Usage: sparsetickets ${spec.name} [options]`, '', spec.summary, '', 'Options:'];
+  const usage = `Usage: sparsetickets ${spec.name}${spec.positionals ? ' ' + spec.positionals.usage : ''} [options]`;
+  const lines = [usage, '', spec.summary, '', 'Options:'];
   const all: Record<string, OptionSpec> = { ...spec.options, help: { type: 'boolean', description: 'show this help' } };
   for (const [name, o] of Object.entries(all)) {
     const flag = o.type === 'string' ? `--${name} ${o.value ?? 'VALUE'}` : `--${name}`;
@@ -41,8 +46,17 @@ export function helpText(spec: CommandSpec): string {
 
 /** Parses argv for a command; returns null when --help was printed. Throws UsageError on bad input. */
 export function parseCommand(spec: CommandSpec, argv: string[]): ParsedOptions | null {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const [name, o] of Object.entries(spec.options)) options[name] = { type: o.type };
+  return parseCommandLine(spec, argv)?.values ?? null;
+}
+
+/** parseCommand with the positional arguments the spec declares, their count checked. */
+export function parseCommandLine(
+  spec: CommandSpec,
+  argv: string[],
+): { values: ParsedOptions; positionals: string[] } | null {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
+  for (const [name, o] of Object.entries(spec.options))
+    options[name] = o.multiple ? { type: o.type, multiple: true } : { type: o.type };
   // node's parseArgs reads '--lr -0.1' as two options; a string option followed by a negative number
   // takes it as its value, as users expect.
   const args: string[] = [];
@@ -52,9 +66,11 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedOptions |
     else args.push(argv[i]);
   }
   let values: ParsedOptions;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }) as {
+    ({ values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: !!spec.positionals }) as {
       values: ParsedOptions;
+      positionals: string[];
     });
   } catch (e) {
     const valid = Object.keys(spec.options)
@@ -66,6 +82,11 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedOptions |
     process.stdout.write(helpText(spec));
     return null;
   }
+  const p = spec.positionals;
+  if (p && (positionals.length < p.min || (p.max !== undefined && positionals.length > p.max)))
+    throw new UsageError(
+      `${spec.name}: expects ${p.usage} (${p.max === p.min ? p.min : `${p.min}${p.max === undefined ? ' or more' : `–${p.max}`}`}), got ${positionals.length}: ${positionals.join(' ') || 'none'}`,
+    );
   for (const [name, o] of Object.entries(spec.options)) {
     const v = values[name];
     if (v === undefined && o.default !== undefined) values[name] = o.default;
@@ -73,7 +94,7 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedOptions |
       throw new UsageError(`${spec.name}: --${name} '${String(values[name])}' is not one of: ${o.choices.join(', ')}`);
     }
   }
-  return values;
+  return { values, positionals };
 }
 
 export function numberOption(

@@ -6,6 +6,7 @@ import { benchCommand } from './commands/bench.js';
 import { trainCommand } from './commands/train.js';
 import { inspectCommand } from './commands/inspect.js';
 import { evalCommand } from './commands/eval.js';
+import { ticketCommand } from './commands/ticket.js';
 
 interface Command {
   summary: string;
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   eval: evalCommand,
   bench: benchCommand,
   inspect: inspectCommand,
+  ticket: ticketCommand,
 };
 
 function usage(): string {

@@ -31,18 +31,24 @@ export function warmup(inner: Schedule, iterations: number, startFactor = 0): Sc
 }
 
 /**
- * The Sup-tickets cyclic triangle (SPEC §6, Sup-tickets Algorithm 1): within cycles of C epochs,
- * t = ((epoch mod C) + i/itersPerEpoch)/C ∈ (0, 1] with i = 1..itersPerEpoch the iteration within the epoch;
- * α = (1−2t)·low + 2t·high for t ≤ ½, else (2−2t)·high + (2t−1)·low — low at the cycle ends, high mid-cycle.
- * `iteration` counts from the start of the cyclic phase.
+ * The Sup-tickets cyclic triangle (SPEC §6, Sup-tickets Algorithm 1 and eq. 3), per iteration: within cycles of C
+ * epochs, t = ((epoch mod C) + b/itersPerEpoch)/C ∈ [0, 1) with b the 0-based batch index in the epoch;
+ * α = (1−2t)·low + 2t·high for t < ½, else (2−2t)·high + (2t−1)·low. The first batch of a cycle gets exactly
+ * `low`, mid-cycle is `high`. `iteration` counts from the start of the cyclic phase.
  */
 export function cyclicTriangle(low: number, high: number, cycleEpochs: number, itersPerEpoch: number): Schedule {
   if (!(cycleEpochs >= 1 && itersPerEpoch >= 1))
     throw new Error('cyclic schedule: cycle and epoch lengths must be ≥ 1');
   return (it) => {
     const epoch = Math.floor(it / itersPerEpoch);
-    const i = (it % itersPerEpoch) + 1;
-    const t = ((epoch % cycleEpochs) + i / itersPerEpoch) / cycleEpochs;
-    return t <= 0.5 ? (1 - 2 * t) * low + 2 * t * high : (2 - 2 * t) * high + (2 * t - 1) * low;
+    const b = it % itersPerEpoch;
+    const t = ((epoch % cycleEpochs) + b / itersPerEpoch) / cycleEpochs;
+    return t < 0.5 ? (1 - 2 * t) * low + 2 * t * high : (2 - 2 * t) * high + (2 * t - 1) * low;
   };
+}
+
+/** `first` for iterations before `switchAt`, then `second` counted from 0 at the switch (a booster's phases:
+ * Sup-tickets' normal then cyclic phase). */
+export function phased(first: Schedule, switchAt: number, second: Schedule): Schedule {
+  return (it) => (it < switchAt ? first(it) : second(it - switchAt));
 }

@@ -10,6 +10,7 @@ import { UsageError } from '../util/errors.js';
 import { EXECUTION_MODES } from '../sparse/execution.js';
 import { METHODS } from '../sparse/method.js';
 import { DROP_SCHEDULES } from '../sparse/schedules.js';
+import { SUPERPOSE_KINDS, type SuperposeKind } from '../tickets/superpose.js';
 
 const positive = z.number().positive();
 const fraction = z.number().min(0).max(1);
@@ -84,7 +85,9 @@ export const trainConfigSchema = z
         /** Knowledge distillation from a teacher checkpoint (SPEC §3). */
         distill: z
           .object({
-            teacher: z.string(),
+            /** A checkpoint or ticket file, or several: their prediction ensemble teaches (Sup-tickets' KD from
+             * the M cheap tickets). */
+            teacher: z.union([z.string(), z.array(z.string()).min(1)]),
             alpha: z.number().min(0).max(1).default(0.5),
             temperature: z.number().positive().default(4),
           })
@@ -118,6 +121,22 @@ export const trainConfigSchema = z
         /** SNIP default layerwise; GraNet/GMP default global. */
         pruning: z.enum(['layerwise', 'global']).optional(),
         snfsMomentum: z.number().min(0).lt(1).default(0.9),
+      })
+      .strict()
+      .optional(),
+    /** A booster over the sparse method: Sup-tickets (SPEC §6). Its cyclic phase uses schedule.cycleEpochs,
+     * lowLr and highLr; the schedule's kind is the normal phase's. */
+    booster: z
+      .object({
+        kind: z.literal('suptickets'),
+        cycleRate: z.number().gt(0).lt(1).default(0.1),
+        superpose: z.enum(SUPERPOSE_KINDS as [SuperposeKind, ...SuperposeKind[]]).default('cia'),
+        cimaBeta: fraction.default(0.8),
+        bn: z.enum(['av', 'bu']).default('av'),
+        exploreRate: z.number().gt(0).max(1).default(0.5),
+        exploreCriteria: z.enum(['base', 'code']).default('base'),
+        cyclicUpdates: z.boolean().default(false),
+        includeEndpoint: z.boolean().default(false),
       })
       .strict()
       .optional(),

@@ -5,10 +5,11 @@ import type { DropSchedule } from '../sparse/schedules.js';
 import { UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
 
-export function resolveSparse(c: TrainConfig): SparseSettings | null {
+/** `epochs`: what the method's schedules span — the run, or a booster's normal phase. */
+export function resolveSparse(c: TrainConfig, epochs = c.epochs): SparseSettings | null {
   const sp = c.sparse;
   if (!sp || sp.method === 'dense') return null;
-  const d = methodDefaults(sp.method, c.epochs);
+  const d = methodDefaults(sp.method, epochs);
   const sparsity = sp.finalDensity !== undefined ? 1 - sp.finalDensity : sp.sparsity;
   const s: SparseSettings = {
     method: sp.method,
@@ -25,7 +26,7 @@ export function resolveSparse(c: TrainConfig): SparseSettings | null {
     updateEnd: sp.updateEnd !== undefined ? sp.updateEnd : d.updateEnd !== undefined ? d.updateEnd : 0.75,
     initialDensity: sp.initialDensity ?? d.initialDensity ?? 1,
     pruneStartEpoch: sp.pruneStartEpoch ?? d.pruneStartEpoch ?? 0,
-    pruneEndEpoch: sp.pruneEndEpoch ?? d.pruneEndEpoch ?? c.epochs,
+    pruneEndEpoch: sp.pruneEndEpoch ?? d.pruneEndEpoch ?? epochs,
     pruning: sp.pruning ?? d.pruning ?? 'layerwise',
     snfsMomentum: sp.snfsMomentum,
   };
@@ -42,8 +43,10 @@ export function resolveSparse(c: TrainConfig): SparseSettings | null {
       throw new UsageError(
         `sparse: pruneEndEpoch (${s.pruneEndEpoch}) must be after pruneStartEpoch (${s.pruneStartEpoch})`,
       );
-    if (s.pruneEndEpoch > c.epochs)
-      throw new UsageError(`sparse: pruneEndEpoch (${s.pruneEndEpoch}) is beyond the run's ${c.epochs} epochs`);
+    if (s.pruneEndEpoch > epochs)
+      throw new UsageError(
+        `sparse: pruneEndEpoch (${s.pruneEndEpoch}) is beyond the ${epochs} epochs ${epochs === c.epochs ? 'of the run' : "of the booster's normal phase"}`,
+      );
   }
   return s;
 }

@@ -1,6 +1,6 @@
 // Assembles a training run from a resolved config: config → data + model → Trainer(hooks), with the run
 // directory, checkpoints, resume and Ctrl-C handling around it (DESIGN.md: a run is a composition).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitValidation } from '../data/split.js';
 import { BatchLoader } from '../data/loader.js';
@@ -9,21 +9,22 @@ import { loadDataset, type DatasetBundle } from '../data/registry.js';
 import type { Metrics } from '../eval/metrics.js';
 import { getKernels, type Backend } from '../kernels/index.js';
 import { createModel } from '../models/index.js';
-import { CrossEntropyLoss } from '../nn/loss.js';
-import { DistillationLoss } from '../nn/distillation.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { AdamW } from '../optim/adamw.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { constant, cosine, cyclicTriangle, multistep, warmup, type Schedule } from '../optim/schedules.js';
 import { SGD } from '../optim/sgd.js';
-import { loadModelState, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { EpochRecord, Hook } from '../train/hooks.js';
 import { RunDir, writeFileAtomic } from '../train/rundir.js';
 import { SparseTraining } from '../sparse/training.js';
 import { summarizeModel } from '../nn/summary.js';
 import type { Module } from '../nn/module.js';
 import { resolveSparse } from './sparse_settings.js';
-import { Trainer, type TrainerPosition, type TrainingLoss } from '../train/trainer.js';
+import { Trainer, type TrainerPosition } from '../train/trainer.js';
+import { makeLoss } from './loss.js';
+import { makeSchedule, supTicketsSchedule } from './schedule.js';
+import { makeSupTickets, planBooster } from './booster.js';
+import { saveTicket, ticketFromModel } from '../tickets/ticket.js';
 import { UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
 import { createModelFor } from './model_fit.js';
@@ -63,6 +64,9 @@ export interface RunSummary {
     forward_flops?: { dense: number; sparse: number };
     mask_updates: number;
   };
+  /** A booster's report (Sup-tickets: the ultimate ticket's, the last network's and the tickets' ensemble's
+   * metrics), under the hook's name. */
+  [hook: string]: unknown;
 }
 
 export function defaultRunName(c: TrainConfig): string {
@@ -78,24 +82,6 @@ function loadData(c: TrainConfig): DatasetBundle {
   }
 }
 
-function makeSchedule(c: TrainConfig, itersPerEpoch: number): Schedule {
-  const total = c.epochs * itersPerEpoch;
-  const s = c.schedule;
-  const base =
-    s.kind === 'constant'
-      ? constant(c.optimizer.lr)
-      : s.kind === 'cosine'
-        ? cosine(c.optimizer.lr, total, s.minLr)
-        : s.kind === 'cyclic'
-          ? cyclicTriangle(s.lowLr, s.highLr, s.cycleEpochs, itersPerEpoch)
-          : multistep(
-              c.optimizer.lr,
-              s.milestones.map((f) => Math.round(f * total)),
-              s.gamma,
-            );
-  return s.warmupEpochs > 0 ? warmup(base, Math.round(s.warmupEpochs * itersPerEpoch)) : base;
-}
-
 function makeOptimizer(
   c: TrainConfig,
   params: ReturnType<ReturnType<typeof createModel>['namedParameters']>,
@@ -107,35 +93,6 @@ function makeOptimizer(
   return new SGD(k, params, { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
 }
 
-/** Cross-entropy (with label smoothing), or distillation from a teacher checkpoint run in eval mode. */
-function makeLoss(c: TrainConfig, kernels: Kernels, classes: number): TrainingLoss {
-  const d = c.loss.distill;
-  if (!d) {
-    const ce = new CrossEntropyLoss(c.loss.labelSmoothing, kernels);
-    return { compute: (logits, labels) => ce.compute(logits, labels) };
-  }
-  let teacher;
-  try {
-    const ck = readCheckpoint(d.teacher);
-    const tc = JSON.parse(ck.metadata.config ?? '{}') as { model?: string; width?: number; dataset?: string };
-    if (!tc.model) throw new Error(`${d.teacher}: the checkpoint has no stored config naming its model`);
-    if (tc.dataset !== c.dataset)
-      throw new Error(`${d.teacher}: the teacher was trained on ${tc.dataset}, this run uses ${c.dataset}`);
-    teacher = createModel(tc.model, { width: tc.width ?? 1, numClasses: classes });
-    loadModelState(teacher, ck);
-  } catch (e) {
-    throw new UsageError(`loss.distill.teacher: ${(e as Error).message}`);
-  }
-  teacher.useKernels(kernels).eval();
-  const kd = new DistillationLoss(d.alpha, d.temperature, kernels);
-  return {
-    compute: (logits, labels, ctx) => {
-      const t = teacher.forward({ data: ctx.batch.x, shape: ctx.batch.shape });
-      return kd.compute(logits, t, labels);
-    },
-  };
-}
-
 /** The sparse-training hook of the config's method (null for dense training); bad settings are usage errors. */
 function makeSparse(
   c: TrainConfig,
@@ -144,9 +101,10 @@ function makeSparse(
   optimizer: Optimizer,
   inputShape: [number, number, number],
   itersPerEpoch: number,
+  epochs: number,
   log: (line: string) => void,
 ): SparseTraining | null {
-  const settings = resolveSparse(c);
+  const settings = resolveSparse(c, epochs);
   if (!settings) {
     if (c.mode === 'sparse')
       throw new UsageError('train: --mode sparse: method dense has no masks to run sparse (use --mode dense)');
@@ -166,7 +124,7 @@ function makeSparse(
       optimizer,
       seed: c.seed,
       itersPerEpoch,
-      totalIterations: itersPerEpoch * c.epochs,
+      totalIterations: itersPerEpoch * epochs,
       layerFlops,
       otherFlops: summary.other_flops,
       execution: c.mode,
@@ -242,10 +200,28 @@ export async function runTraining(
   const name = c.name ?? defaultRunName(c);
   // Lines of the sparse hook (auto's choices) go through the progress bar, which keeps them off its line.
   const progress = new Progress(`train ${name}`, 'it');
-  const sparse = makeSparse(c, model, kernels, optimizer, data.shape, trainLoader.batchesPerEpoch(), (line) =>
-    progress.log(line),
-  );
-  const hooks = [...(sparse ? [sparse] : []), ...extraHooks({ model })];
+  const ipe = trainLoader.batchesPerEpoch();
+  // A booster gives the sparse method its normal phase: the method's schedules (update end, drop-fraction decay,
+  // GraNet's pruning window) run over it unchanged, as the paper's "base method" (SPEC §6).
+  const boost = planBooster(c);
+  const log = (line: string) => progress.log(line);
+  const sparse = makeSparse(c, model, kernels, optimizer, data.shape, ipe, boost?.normalEpochs ?? c.epochs, log);
+  const runPath = join(c.runsDir, name);
+  const booster =
+    boost && sparse
+      ? makeSupTickets(c, {
+          sparse,
+          kernels,
+          itersPerEpoch: ipe,
+          classes: data.classes,
+          inputShape: data.shape,
+          runPath,
+          evalSets,
+          bnData: trainLoader,
+          log,
+        })
+      : null;
+  const hooks: Hook[] = [...(sparse ? [sparse] : []), ...(booster ? [booster] : []), ...extraHooks({ model })];
   // --resume: the checkpoint is read and restored before the run directory is touched; a truncated one, or
   // one of another architecture or width, is a usage error naming it and leaves the directory as it was.
   let resumeAt: TrainerPosition | undefined;
@@ -266,6 +242,7 @@ export async function runTraining(
       throw new UsageError((e as Error).message);
     }
   })();
+  if (booster) mkdirSync(join(dir.path, 'tickets'), { recursive: true });
   if (o.notice) process.stderr.write(o.notice + '\n');
   let interrupted = false;
   let stepsThisInvocation = 0;
@@ -284,7 +261,7 @@ export async function runTraining(
     model,
     kernels,
     optimizer,
-    schedule: makeSchedule(c, trainLoader.batchesPerEpoch()),
+    schedule: boost ? supTicketsSchedule(c, ipe, boost.normalEpochs) : makeSchedule(c, ipe),
     loss,
     train: trainLoader,
     evalSets,
@@ -381,6 +358,29 @@ export async function runTraining(
     };
     writeLayerReport(dir, c, sparse);
   } else summary.sparse = { method: 'dense', sparsity: 0, density: 1, training_flops: 1, mask_updates: 0 };
+  for (const h of hooks) {
+    const r = h.report?.();
+    if (r !== undefined) summary[h.name] = r;
+  }
+  if (status === 'completed') {
+    // The user's file: exactly the model's state dict (PyTorch load_state_dict strict), masks in its metadata.
+    const ticket = ticketFromModel(model, sparse?.ticketMasks() ?? new Map(), {
+      model: c.model,
+      width: c.width,
+      classes: data.classes,
+      dataset: c.dataset,
+      dataDir: c.dataDir,
+      valFraction: c.valFraction,
+      method: booster ? `${sparse!.s.method}+suptickets` : (sparse?.s.method ?? 'dense'),
+      seed: c.seed,
+      epoch: trainer.position.epoch,
+      iteration: trainer.position.iteration,
+      source: dir.path,
+      kind: 'final',
+      metrics: summary.final,
+    });
+    saveTicket(join(dir.path, 'model.safetensors'), ticket);
+  }
   dir.writeJson('summary.json', summary);
   return summary;
 }

@@ -17,13 +17,15 @@ export interface LayerUpdate {
  * lower index; NaN scores are never chosen while a number is available (see topk.ts). The caller then
  * multiplies weights and momentum by the mask: dropped-not-regrown positions become 0, dropped-and-regrown ones
  * keep their value and state (RigL's default reinit_when_same = False), newly grown ones are 0 already. `select`
- * is the top-k: topKIndices or the kernels' (the same choices). */
+ * is the top-k: topKIndices or the kernels' (the same choices). `round` turns dropFraction·nnz into k: floor for the
+ * regular updates, ceil for Sup-tickets' cycle-start exploration (SPEC §6). */
 export function pruneAndGrow(
   mask: Float32Array,
   dropScore: Float32Array,
   growScore: Float32Array,
   dropFraction: number,
   select: TopK = topKIndices,
+  round: (x: number) => number = Math.floor,
 ): LayerUpdate {
   const n = mask.length;
   if (dropScore.length !== n || growScore.length !== n) {
@@ -32,7 +34,7 @@ export function pruneAndGrow(
   if (!(dropFraction >= 0 && dropFraction <= 1)) {
     throw new Error(`pruneAndGrow: dropFraction must be in [0, 1], got ${dropFraction}`);
   }
-  const k = Math.floor(dropFraction * countActive(mask));
+  const k = round(dropFraction * countActive(mask));
   const dropped = select(dropScore, k, false, mask);
   for (const i of dropped) mask[i] = 0;
   const inactive = new Uint8Array(n);

@@ -29,7 +29,7 @@ import { globalMagnitudeKeep } from './global_prune.js';
 import { denseLayerNames, plannedDensities, prunableParams } from './layers.js';
 import { zerosAt } from './distribution.js';
 import { Masks, type MaskedLayer } from './masks.js';
-import { growthOf, type SparseSettings } from './method.js';
+import { growthOf, type Growth, type SparseSettings } from './method.js';
 import { magnitude, pruneAndGrow, randomScores } from './prune_grow.js';
 import { cubicSparsity, dropFraction, isUpdateIteration } from './schedules.js';
 import { snipMasks } from './snip.js';
@@ -54,6 +54,8 @@ export interface SparseContext {
 
 export interface UpdateRecord {
   iteration: number;
+  /** A booster's exploration (Sup-tickets' cycle start, EDST's phase change) rather than a regular update. */
+  exploration?: boolean;
   dropFraction: number;
   /** GraNet/GMP: the global sparsity the pruning step aimed at. */
   targetSparsity?: number;
@@ -61,6 +63,18 @@ export interface UpdateRecord {
   grown: number;
   density: number;
 }
+
+/** What a booster (Sup-tickets, EDST) asks of the sparse hook (DESIGN.md): whether the method's regular ΔT
+ * updates run at an iteration (false pauses them), and the iterations after which it will call explore(), so
+ * that the hook keeps that step's dense gradient for growth. Iterations count completed steps (1-based). */
+export interface UpdateControl {
+  regularUpdates(iteration: number): boolean;
+  explorationAt(iteration: number): boolean;
+}
+
+/** Criteria of a booster's exploration: the base method's drop and growth ('base'), or magnitude drop and
+ * gradient growth whatever the base ('code', what the Sup-tickets and FreeTickets code does). */
+export type ExplorationCriteria = 'base' | 'code';
 
 export class SparseTraining implements Hook {
   readonly name = 'sparse';
@@ -92,6 +106,8 @@ export class SparseTraining implements Hook {
   readonly execution = new Map<string, LayerExecution>();
   private readonly plannedAt = new Map<string, number>();
   private compressPending: boolean;
+  /** Set by a booster; null: the method's own schedule alone. */
+  control: UpdateControl | null = null;
 
   constructor(
     readonly s: SparseSettings,
@@ -168,8 +184,15 @@ export class SparseTraining implements Hook {
       this.s.method !== 'dense' &&
       this.s.method !== 'static' &&
       this.s.method !== 'snip' &&
-      isUpdateIteration(iteration, this.s.updateInterval, this.updateEnd)
+      isUpdateIteration(iteration, this.s.updateInterval, this.updateEnd) &&
+      (this.control?.regularUpdates(iteration) ?? true)
     );
+  }
+
+  /** The growth of an exploration: the base method's, or gradient for 'code' and for methods without growth
+   * (static, SNIP, GMP: nothing to inherit). */
+  private explorationGrowth(criteria: ExplorationCriteria): Growth {
+    return criteria === 'base' && this.growth !== 'none' ? this.growth : 'gradient';
   }
 
   beforeStep(ctx: StepContext): void {
@@ -204,7 +227,7 @@ export class SparseTraining implements Hook {
 
   afterBackward(ctx: StepContext): void {
     const it = ctx.iteration + 1;
-    if (this.growth === 'gradient' && this.isUpdate(it)) {
+    if ((this.growth === 'gradient' && this.isUpdate(it)) || this.control?.explorationAt(it)) {
       // RigL grows where the dense gradient of the current batch is largest: keep |g| before masking it.
       // (A compressed layer computes its dense gradient at the update, from the layer's saved input and dy.)
       for (const l of this.masks.layers)
@@ -270,7 +293,7 @@ export class SparseTraining implements Hook {
   }
 
   private countFlops(it: number): void {
-    const updating = it <= this.updateEnd;
+    const updating = it <= this.updateEnd && (this.control?.regularUpdates(it) ?? true);
     this.flopsSum += trainingStepFlops(
       this.s.method,
       this.sparseForwardFlops,
@@ -307,24 +330,55 @@ export class SparseTraining implements Hook {
       record.dropFraction = p;
       for (const l of this.masks.layers) {
         if (this.keptDense.has(l.name)) continue;
-        if (!l.mask) {
-          const moved = this.pruneAndGrowCompressed(l, p, it);
-          record.dropped += moved;
-          record.grown += moved;
-          continue;
-        }
-        const dropScore = magnitude(l.param.data);
-        const growScore = this.growScoresOf(l.name, l.param, it);
-        const u = pruneAndGrow(l.mask, dropScore, growScore, p, this.select);
-        record.dropped += u.dropped.length;
-        record.grown += u.grown.length;
+        const moved = this.pruneAndGrowLayer(l, p, it, this.growth, Math.floor);
+        record.dropped += moved;
+        record.grown += moved;
       }
     }
+    this.finishUpdate(record, started);
+  }
+
+  private finishUpdate(record: UpdateRecord, started: number): void {
     record.density = this.masks.densities().overall;
     this.updates.push(record);
     const t = this.lastUpdateMs;
     t.selection = performance.now() - started - t.gradient - t.rebuild;
     this.sparseForwardFlops = this.forwardFlops();
+  }
+
+  /** One prune-and-grow of every layer not kept dense, outside the method's schedule (Sup-tickets' cycle-start
+   * exploration with rate 0.5, SPEC §6; EDST's with q): k = ceil(rate·nnz_l) per layer, magnitude drop, growth by
+   * the criteria. Call it from a hook's afterStep at an iteration `control.explorationAt` announced. */
+  explore(iteration: number, rate: number, criteria: ExplorationCriteria): UpdateRecord {
+    if (!(rate >= 0 && rate <= 1)) throw new Error(`explore: rate must be in [0, 1], got ${rate}`);
+    const started = performance.now();
+    this.lastUpdateMs.gradient = 0;
+    this.lastUpdateMs.rebuild = 0;
+    const growth = this.explorationGrowth(criteria);
+    const record: UpdateRecord = { iteration, exploration: true, dropFraction: rate, dropped: 0, grown: 0, density: 0 };
+    for (const l of this.masks.layers) {
+      if (this.keptDense.has(l.name)) continue;
+      const moved = this.pruneAndGrowLayer(l, rate, iteration, growth, Math.ceil);
+      record.dropped += moved;
+      record.grown += moved;
+    }
+    this.masks.maskWeights(this.k, this.optimizerBuffers);
+    this.finishUpdate(record, started);
+    return record;
+  }
+
+  /** Prune-and-grow of one layer, masked or compressed; returns the number of connections moved. */
+  private pruneAndGrowLayer(
+    l: MaskedLayer,
+    p: number,
+    it: number,
+    growth: Growth,
+    round: (x: number) => number,
+  ): number {
+    if (!l.mask) return this.pruneAndGrowCompressed(l, round(p * l.param.csr!.values.length), it, growth);
+    const dropScore = magnitude(l.param.data);
+    const growScore = this.growScoresOf(l.name, l.param, it, growth);
+    return pruneAndGrow(l.mask, dropScore, growScore, p, this.select, round).dropped.length;
   }
 
   /**
@@ -376,13 +430,12 @@ export class SparseTraining implements Hook {
   }
 
   /** pruneAndGrow on a compressed layer: the same choices, without a dense copy of the weight or its gradient. */
-  private pruneAndGrowCompressed(l: MaskedLayer, p: number, it: number): number {
+  private pruneAndGrowCompressed(l: MaskedLayer, k: number, it: number, growth: Growth): number {
     const W = l.param.csr!;
-    const k = Math.floor(p * W.values.length);
     if (k === 0) return 0;
     const dropped = new Int32Array(k);
     this.k.topK(dropped, W.values, null, k, false, true);
-    const grown = selectGrowth(W, dropped, k, this.growSource(l, it), this.select);
+    const grown = selectGrowth(W, dropped, k, this.growSource(l, it, growth), this.select);
     this.setPattern(l, dropped, grown);
     return k;
   }
@@ -395,9 +448,9 @@ export class SparseTraining implements Hook {
     this.lastUpdateMs.rebuild += performance.now() - t0;
   }
 
-  private growSource(l: MaskedLayer, it: number): ScoreSource {
-    if (this.growth === 'random') return uniformScores(l.param.size, Rng.derive(this.c.seed, `grow:${l.name}:${it}`));
-    if (this.growth === 'gradient') {
+  private growSource(l: MaskedLayer, it: number, growth: Growth): ScoreSource {
+    if (growth === 'random') return uniformScores(l.param.size, Rng.derive(this.c.seed, `grow:${l.name}:${it}`));
+    if (growth === 'gradient') {
       const W = l.param.csr!;
       const scores = gradientMagnitudes(ownerOf(this.c.model, l.name) as SparseCapable, W.M, W.K);
       // Time the gradient blocks, not what the visitor does with them.
@@ -414,8 +467,8 @@ export class SparseTraining implements Hook {
     throw new Error(`sparse execution: no compressed growth for ${this.s.method}`);
   }
 
-  private growScoresOf(name: string, param: Parameter, it: number): Float32Array {
-    switch (this.growth) {
+  private growScoresOf(name: string, param: Parameter, it: number, growth: Growth): Float32Array {
+    switch (growth) {
       case 'random':
         return randomScores(param.size, Rng.derive(this.c.seed, `grow:${name}:${it}`));
       case 'gradient':
@@ -459,6 +512,14 @@ export class SparseTraining implements Hook {
     this.flopsSum = st.flopsSum;
     this.flopsSteps = st.flopsSteps;
     this.updates.splice(0, this.updates.length, ...st.updates);
+  }
+
+  /** The masks of a ticket of the current subnetwork: every masked layer except those the settings keep dense
+   * (those stay whole in every ticket operation). Dense 0/1 arrays (new ones for compressed layers). */
+  ticketMasks(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const l of this.masks.layers) if (!this.keptDense.has(l.name)) out.set(l.name, this.masks.denseMask(l));
+    return out;
   }
 
   /** The layer-wise density table (as Sup-tickets' appendix Table 9), with each layer's forward FLOPs per sample. */

@@ -1,5 +1,5 @@
 // Checkpoints: one safetensors file holding the model's state under PyTorch's names and layouts, the
-// tensors hooks persist (masks as '<param>.mask', uint8), and the optimiser's per-parameter state under
+// tensors hooks persist (masks as '<param>.mask', uint8; their names listed in __metadata__.hook_tensors), and the optimiser's per-parameter state under
 // 'optimizer.<slot>.<param>'; the resolved config, trainer position, optimiser scalars and hook states are
 // JSON strings in __metadata__. Written to a temporary file and renamed, so an interrupted write never
 // leaves a corrupt checkpoint.
@@ -24,8 +24,12 @@ export interface CheckpointParts {
 export function saveCheckpoint(path: string, p: CheckpointParts): void {
   const tensors: TensorMap = p.model.stateDict();
   const hookStates: Record<string, unknown> = {};
+  const hookTensors: string[] = [];
   for (const h of p.hooks ?? []) {
-    for (const [name, t] of h.stateTensors?.() ?? []) tensors.set(name, t);
+    for (const [name, t] of h.stateTensors?.() ?? []) {
+      tensors.set(name, t);
+      hookTensors.push(name);
+    }
     if (h.saveState) hookStates[h.name] = h.saveState();
   }
   if (p.optimizer) {
@@ -39,6 +43,7 @@ export function saveCheckpoint(path: string, p: CheckpointParts): void {
   if (p.position) metadata.position = JSON.stringify(p.position);
   if (p.optimizer) metadata.optimizer = JSON.stringify({ kind: p.optimizer.kind, ...p.optimizer.saveScalars() });
   metadata.hooks = JSON.stringify(hookStates);
+  metadata.hook_tensors = JSON.stringify(hookTensors);
   writeSafetensors(path, tensors, metadata);
 }
 
@@ -54,13 +59,15 @@ export interface LoadedCheckpoint {
 
 export function readCheckpoint(path: string): LoadedCheckpoint {
   const { tensors, metadata } = readSafetensors(path);
+  // Hook tensors are listed in the metadata (masks and 'sparse.*' by name in checkpoints written before that).
+  const hookTensors = new Set(JSON.parse(metadata.hook_tensors ?? '[]') as string[]);
   const modelState: TensorMap = new Map();
   const extra: TensorMap = new Map();
   const optimizerState = new Map<string, Float32Array>();
   for (const [name, t] of tensors) {
     if (name.startsWith(OPTIMIZER_PREFIX))
       optimizerState.set(name.slice(OPTIMIZER_PREFIX.length), t.data as Float32Array);
-    else if (name.endsWith('.mask') || name.startsWith('sparse.')) extra.set(name, t);
+    else if (hookTensors.has(name) || name.endsWith('.mask') || name.startsWith('sparse.')) extra.set(name, t);
     else modelState.set(name, t);
   }
   return { path, modelState, extra, optimizerState, metadata };

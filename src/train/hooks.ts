@@ -38,10 +38,13 @@ export interface Hook {
   afterStep?(ctx: StepContext): void;
   epochEnd?(record: EpochRecord, trainer: Trainer): void;
   runEnd?(trainer: Trainer): void;
+  /** What the hook adds to the run's summary.json under its name (e.g. a booster's ticket metrics). */
+  report?(): unknown;
   /** State to persist in checkpoints (JSON-serialisable), and its restoration on --resume. */
   saveState?(): unknown;
   loadState?(state: unknown): void;
-  /** Tensors to persist in checkpoints (masks as '<param>.mask'), and their restoration. */
+  /** Tensors to persist in checkpoints (masks as '<param>.mask'), and their restoration (called before
+   * loadState). */
   stateTensors?(): TensorMap;
   loadStateTensors?(tensors: TensorMap): void;
 }

@@ -8,16 +8,27 @@ import { BACKENDS, getKernels, type Backend } from '../../kernels/index.js';
 import { MODEL_NAMES, isModelName } from '../../models/index.js';
 import { CrossEntropyLoss } from '../../nn/loss.js';
 import { loadModelState, readCheckpoint } from '../../train/checkpoint.js';
-import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
+import { existsSync } from 'node:fs';
+import type { Metrics } from '../../eval/metrics.js';
+import { meanPredictions, metricsOf } from '../../eval/predict.js';
+import { ticketEvaluator } from '../../run/ticket_data.js';
+import { checkCompatible, loadTicket } from '../../tickets/ticket.js';
+import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
 import { createModelFor } from '../../run/model_fit.js';
 
 const spec: CommandSpec = {
   name: 'eval',
   summary:
-    'Evaluate a checkpoint (accuracy, NLL, ECE with 15 bins). The model, width and dataset come from the\n' +
-    "checkpoint's stored config; flags override them (needed for checkpoints written elsewhere).",
+    'Evaluate a checkpoint, a ticket, or an ensemble of tickets (accuracy, NLL, ECE with 15 bins). The model,\n' +
+    "width and dataset come from the checkpoint's stored config or the ticket's provenance; flags override them.",
   options: {
-    checkpoint: { type: 'string', value: 'FILE', description: 'a .safetensors checkpoint (required)' },
+    checkpoint: { type: 'string', value: 'FILE', description: 'a .safetensors checkpoint' },
+    ticket: {
+      type: 'string',
+      value: 'FILE',
+      multiple: true,
+      description: 'a ticket (or model.safetensors); several: each one and their prediction ensemble',
+    },
     model: { type: 'string', value: 'NAME', description: 'zoo model [default: from the checkpoint]' },
     width: { type: 'string', value: 'W', description: 'width multiplier [default: from the checkpoint, else 1]' },
     dataset: {
@@ -38,7 +49,11 @@ const spec: CommandSpec = {
     backend: { type: 'string', value: 'B', default: 'auto', choices: BACKENDS, description: 'kernels' },
     json: { type: 'boolean', description: 'print the metrics as JSON on stdout' },
   },
-  examples: ['sparsetickets eval --checkpoint runs/lenet300-mnist-s0/checkpoints/last.safetensors'],
+  examples: [
+    'sparsetickets eval --checkpoint runs/lenet300-mnist-s0/checkpoints/last.safetensors',
+    'sparsetickets eval --ticket runs/r/tickets/ultimate.safetensors',
+    'sparsetickets eval --ticket runs/r/tickets/cheap-1.safetensors --ticket runs/r/tickets/cheap-2.safetensors',
+  ],
 };
 
 export const evalCommand = {
@@ -46,7 +61,12 @@ export const evalCommand = {
   run(argv: string[]): void {
     const v = parseCommand(spec, argv);
     if (!v) return;
-    if (!v.checkpoint) throw new UsageError('eval: --checkpoint FILE is required');
+    if (v.ticket !== undefined) {
+      if (v.checkpoint) throw new UsageError('eval: give --checkpoint or --ticket, not both');
+      evalTickets(v);
+      return;
+    }
+    if (!v.checkpoint) throw new UsageError('eval: --checkpoint FILE or --ticket FILE is required');
     let ck;
     try {
       ck = readCheckpoint(String(v.checkpoint));
@@ -115,3 +135,55 @@ export const evalCommand = {
       );
   },
 };
+
+/** eval --ticket A [--ticket B …]: each ticket's metrics on the split, and the prediction ensemble's (mean of
+ * softmaxes) when there are several. Data and model come from the first ticket's provenance unless overridden. */
+function evalTickets(v: ParsedOptions): void {
+  const files = v.ticket as string[];
+  const tickets = files.map((f) => {
+    if (!existsSync(f)) throw new UsageError(`eval: ${f} not found`);
+    try {
+      return loadTicket(f, { allowDense: true });
+    } catch (e) {
+      throw new UsageError(`eval: ${(e as Error).message}`);
+    }
+  });
+  for (let i = 1; i < tickets.length; i++) {
+    try {
+      checkCompatible(tickets[0], tickets[i], `${files[0]} and ${files[i]}`);
+    } catch (e) {
+      throw new UsageError(`eval: ${(e as Error).message}`);
+    }
+  }
+  const split = String(v.split) as 'train' | 'val' | 'test';
+  const p = tickets[0].provenance;
+  const ev = ticketEvaluator('eval', v.model !== undefined ? { ...p, model: String(v.model) } : p, {
+    dataset: v.dataset as string | undefined,
+    dataDir: v['data-dir'] as string | undefined,
+    splits: [split],
+    batch: numberOption('eval', v, 'batch', { min: 1, integer: true }),
+    threads: v.threads === undefined ? undefined : numberOption('eval', v, 'threads', { min: 1, integer: true }),
+    backend: v.backend as Backend,
+  });
+  const members = tickets.map((t) => ev.predict(t, split));
+  const metrics = members.map(metricsOf);
+  const ensemble = tickets.length > 1 ? metricsOf(meanPredictions(members)) : undefined;
+  const result = {
+    tickets: files,
+    model: p.model,
+    dataset: v.dataset ?? p.dataset,
+    split,
+    samples: members[0].labels.length,
+    members: metrics.map((m, i) => ({ ticket: files[i], ...m })),
+    ...(ensemble ? { ensemble } : metrics[0]),
+  };
+  if (v.json) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const line = (m: Metrics) =>
+    `accuracy ${(100 * m.accuracy).toFixed(2)}%, NLL ${m.nll.toFixed(4)}, ECE ${m.ece.toFixed(4)}`;
+  const lines = metrics.map((m, i) => `${files[i]}: ${line(m)}`);
+  if (ensemble) lines.push(`ensemble of ${tickets.length} (mean of softmaxes): ${line(ensemble)}`);
+  process.stdout.write(`${p.model} on ${result.dataset} ${split} (${result.samples} samples)\n${lines.join('\n')}\n`);
+}

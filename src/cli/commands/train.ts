@@ -12,7 +12,8 @@ const spec: CommandSpec = {
   summary:
     'Train a zoo model on a dataset. Options come from --config (YAML or JSON), overridden by flags; with no\n' +
     'arguments, lenet300 trains on MNIST for 3 epochs. Writes runs/<name>/ (config.json, metrics.jsonl,\n' +
-    'summary.json, checkpoints/last.safetensors); Ctrl-C saves a checkpoint that --resume continues.',
+    'summary.json, checkpoints/last.safetensors, and model.safetensors: the final network, loadable by PyTorch\n' +
+    'as is); Ctrl-C saves a checkpoint that --resume continues. --booster suptickets adds tickets/.',
   options: {
     config: { type: 'string', value: 'FILE', description: 'YAML or JSON config file' },
     model: { type: 'string', value: 'NAME', description: 'zoo model [default: lenet300]' },
@@ -53,14 +54,61 @@ const spec: CommandSpec = {
     },
     gamma: { type: 'string', value: 'G', description: 'multistep factor [default: 0.1]' },
     'warmup-epochs': { type: 'string', value: 'E', description: 'linear warm-up epochs [default: 0]' },
-    'cycle-epochs': { type: 'string', value: 'C', description: 'cyclic: epochs per cycle [default: 8]' },
+    'cycle-epochs': {
+      type: 'string',
+      value: 'C',
+      description: 'cyclic schedule or Sup-tickets: epochs per cycle [default: 8]',
+    },
     'lr-low': { type: 'string', value: 'LR', description: 'cyclic: rate at the cycle ends [default: 0.001]' },
     'lr-high': { type: 'string', value: 'LR', description: 'cyclic: rate mid-cycle [default: 0.005]' },
+    booster: {
+      type: 'string',
+      value: 'B',
+      description:
+        'suptickets: the last --cycle-rate of the epochs is cyclic; a cheap ticket per cycle, superposed into\n' +
+        '                               runs/<name>/tickets/ultimate.safetensors (SPEC §6) [default: none]',
+    },
+    'cycle-rate': {
+      type: 'string',
+      value: 'R',
+      description: 'suptickets: cyclic epochs = floor(epochs·R/C)·C [default: 0.1]',
+    },
+    superpose: { type: 'string', value: 'K', description: 'suptickets: cia | caa | cima [default: cia]' },
+    'cima-beta': {
+      type: 'string',
+      value: 'β',
+      description: "suptickets: CIMA's weight of the previous [default: 0.8]",
+    },
+    bn: {
+      type: 'string',
+      value: 'K',
+      description: 'suptickets BatchNorm: av (average) | bu (recompute on training data) [default: av]',
+    },
+    'explore-rate': {
+      type: 'string',
+      value: 'P',
+      description: 'suptickets: cycle-start exploration, k = ceil(P·nnz) per layer [default: 0.5]',
+    },
+    'explore-criteria': {
+      type: 'string',
+      value: 'K',
+      description:
+        "suptickets: base (the method's drop/growth) | code (magnitude/gradient, the authors' code) [default: base]",
+    },
+    'cyclic-updates': {
+      type: 'boolean',
+      description: "suptickets: keep the method's regular updates on in the cyclic phase (default off)",
+    },
+    'include-endpoint': {
+      type: 'boolean',
+      description: "suptickets: also superpose the normal phase's end point (the authors' code)",
+    },
     'label-smoothing': { type: 'string', value: 'A', description: 'label smoothing α [default: 0]' },
     teacher: {
       type: 'string',
-      value: 'FILE',
-      description: 'distil from this teacher checkpoint (loss α·T²·KL + (1−α)·CE)',
+      value: 'FILE,…',
+      description:
+        'distil from a teacher checkpoint or ticket, or several (their prediction ensemble); α·T²·KL + (1−α)·CE',
     },
     'kd-alpha': { type: 'string', value: 'A', description: 'distillation weight α [default: 0.5]' },
     'kd-temperature': { type: 'string', value: 'T', description: 'distillation temperature [default: 4]' },
@@ -159,6 +207,7 @@ const spec: CommandSpec = {
     'sparsetickets train --config run.yaml --seed 2',
     'sparsetickets train --name lenet300-dense --resume',
     'sparsetickets train --model lenet300 --epochs 20 --method rigl --sparsity 0.98 --update-interval 100 --drop-fraction 0.3',
+    'sparsetickets train --model lenet300 --epochs 30 --method rigl --sparsity 0.9 --booster suptickets --cycle-epochs 1 --superpose caa',
   ],
 };
 
@@ -217,8 +266,21 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
     pruneEndEpoch: num(v, 'prune-end-epoch'),
     pruning: v.pruning,
   };
+  const booster = {
+    kind: v.booster,
+    cycleRate: num(v, 'cycle-rate'),
+    superpose: v.superpose,
+    cimaBeta: num(v, 'cima-beta'),
+    bn: v.bn,
+    exploreRate: num(v, 'explore-rate'),
+    exploreCriteria: v['explore-criteria'],
+    cyclicUpdates: v['cyclic-updates'] || undefined,
+    includeEndpoint: v['include-endpoint'] || undefined,
+  };
+  const teachers = list('teacher');
   return {
     sparse: Object.values(sparse).some((x) => x !== undefined) ? sparse : undefined,
+    booster: Object.values(booster).some((x) => x !== undefined) ? booster : undefined,
     model: v.model,
     mode: v.mode,
     width: num(v, 'width'),
@@ -255,7 +317,11 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
       distill:
         v.teacher === undefined
           ? undefined
-          : { teacher: v.teacher, alpha: num(v, 'kd-alpha'), temperature: num(v, 'kd-temperature') },
+          : {
+              teacher: teachers!.length === 1 ? teachers![0] : teachers,
+              alpha: num(v, 'kd-alpha'),
+              temperature: num(v, 'kd-temperature'),
+            },
     },
   };
 }

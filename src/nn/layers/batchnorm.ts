@@ -6,7 +6,8 @@ import { Module, Parameter, StateBuffer } from '../module.js';
 import { allocate, expectShape, reuse, type Tensor } from '../tensor.js';
 
 export interface BatchNormOptions {
-  momentum?: number;
+  /** Weight of the batch statistic in the running update; null = cumulative average (PyTorch's momentum None). */
+  momentum?: number | null;
   eps?: number;
 }
 
@@ -16,7 +17,7 @@ abstract class BatchNorm extends Module {
   readonly runningMean: StateBuffer;
   readonly runningVar: StateBuffer;
   readonly numBatchesTracked: StateBuffer;
-  readonly momentum: number;
+  momentum: number | null;
   readonly eps: number;
   private x?: Tensor;
   private trainedForward = true;
@@ -30,7 +31,7 @@ abstract class BatchNorm extends Module {
     options: BatchNormOptions = {},
   ) {
     super();
-    this.momentum = options.momentum ?? 0.1;
+    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     this.eps = options.eps ?? 1e-5;
     this.weight = this.registerParameter('weight', new Parameter([numFeatures], constant(1)));
     this.bias = this.registerParameter('bias', new Parameter([numFeatures], constant(0)));
@@ -56,7 +57,9 @@ abstract class BatchNorm extends Module {
     const [mean, invStd, k] = [this.saveMean, this.saveInvStd, this.k];
     if (this.training) {
       if (N * HW < 2) throw new Error(`BatchNorm: training needs more than 1 value per channel, got [${x.shape}]`);
-      k.batchNormForwardTrain(y.data, mean, invStd, x.data, gamma, beta, rm, rv, N, C, HW, this.momentum, this.eps);
+      // momentum null: PyTorch's cumulative moving average, factor 1/num_batches_tracked after the increment.
+      const m = this.momentum ?? 1 / (this.numBatchesTracked.data[0] + 1);
+      k.batchNormForwardTrain(y.data, mean, invStd, x.data, gamma, beta, rm, rv, N, C, HW, m, this.eps);
       this.numBatchesTracked.data[0] += 1;
     } else {
       k.batchNormForwardEval(y.data, x.data, gamma, beta, rm, rv, N, C, HW, this.eps);
