@@ -182,6 +182,8 @@ test('schedule cyclic: each epoch ends on the Sup-tickets triangle (near high mi
   const records = metrics.map((l) => JSON.parse(l) as { lr: number; iteration: number });
   const n = records[0].iteration;
   const at = (t: number) => (t < 0.5 ? (1 - 2 * t) * 0.001 + 2 * t * 0.02 : (2 - 2 * t) * 0.02 + (2 * t - 1) * 0.001);
-  records.forEach((r, e) => assert.ok(Math.abs(r.lr - at(((e % 2) + (n - 1) / n) / 2)) < 1e-12, `epoch ${e + 1}: ${r.lr}`));
+  records.forEach((r, e) =>
+    assert.ok(Math.abs(r.lr - at(((e % 2) + (n - 1) / n) / 2)) < 1e-12, `epoch ${e + 1}: ${r.lr}`),
+  );
   assert.ok(records[0].lr > 0.015 && records[1].lr < 0.003, 'near high at mid-cycle, near low at the cycle end');
 });

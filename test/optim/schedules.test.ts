@@ -46,5 +46,8 @@ test('Sup-tickets cyclic triangle: exactly low at the first batch of each cycle,
 
 test('phased: the first schedule before the switch, the second counted from 0 after it', () => {
   const s = phased(multistep(0.1, [5], 0.1), 10, (it) => it);
-  assert.deepEqual([0, 4, 5, 9, 10, 11, 13].map(s).map((v) => +v.toFixed(6)), [0.1, 0.1, 0.01, 0.01, 0, 1, 3]);
+  assert.deepEqual(
+    [0, 4, 5, 9, 10, 11, 13].map(s).map((v) => +v.toFixed(6)),
+    [0.1, 0.1, 0.01, 0.01, 0, 1, 3],
+  );
 });

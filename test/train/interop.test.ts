@@ -12,6 +12,7 @@ import { createModel, modelInputShape } from '../../src/models/index.js';
 import { CrossEntropyLoss } from '../../src/nn/loss.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { loadModelState, readCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
+import { applyTicket, loadTicket } from '../../src/tickets/ticket.js';
 import { assertClose, native, randomArray, randomInts, runCli } from '../helpers.js';
 
 const script = fileURLToPath(new URL('../../../python/interop_check.py', import.meta.url));
@@ -82,13 +83,47 @@ test('lenet300 trained with --method snfs: the masked checkpoint loads strictly 
   assertSamePredictions('snfs lenet300', ours, pytorchLogits(ckpt, 'lenet300', 1, shape, x), shape[0]);
 });
 
-/** The logits of the PyTorch module loaded (strictly) from a checkpoint, on input x. */
-function pytorchLogits(ckpt: string, name: string, width: number, shape: number[], x: Float32Array): number[] {
+test('resnet20 + Sup-tickets: model.safetensors and every ticket load strictly into PyTorch as they are (no filtering), same predictions', () => {
+  const runs = join(dir, 'runs');
+  const r = runCli([
+    ...['train', '--dataset', 'synthetic', '--model', 'resnet20', '--width', '0.25', '--epochs', '2', '--batch', '64'],
+    ...['--method', 'rigl', '--update-interval', '2', '--booster', 'suptickets', '--cycle-epochs', '1'],
+    ...['--cycle-rate', '0.5', '--superpose', 'caa', '--runs-dir', runs, '--name', 'sup', '--quiet', '--threads', '1'],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  // The synthetic dataset's images are 1×28×28.
+  const shape = [4, 1, 28, 28];
+  const x = randomArray(4 * 28 * 28, 97);
+  for (const file of ['model.safetensors', 'tickets/cheap-1.safetensors', 'tickets/ultimate.safetensors']) {
+    const path = join(runs, 'sup', file);
+    const ticket = loadTicket(path);
+    assert.ok(ticket.masks.size > 0, `${file} carries masks`);
+    const model = createModel('resnet20', { width: 0.25, inputShape: [1, 28, 28] }).useKernels(k);
+    applyTicket(model, ticket);
+    model.eval();
+    const ours = model.forward({ data: x, shape }).data.slice();
+    assertSamePredictions(file, ours, pytorchLogits(path, 'resnet20', 0.25, shape, x, true), shape[0]);
+  }
+});
+
+/** The logits of the PyTorch module loaded (strictly) from a checkpoint, on input x; `noFilter`: every tensor of
+ * the file goes to load_state_dict, as a user's load_file would give them. */
+function pytorchLogits(
+  ckpt: string,
+  name: string,
+  width: number,
+  shape: number[],
+  x: Float32Array,
+  noFilter = false,
+): number[] {
   const input = `${ckpt}.input.f32`;
   writeFileSync(input, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
   const r = spawnSync(
     '/usr/bin/python3',
-    [script, ckpt, input, '--model', name, '--width', String(width), '--shape', ...shape.map(String)],
+    [
+      ...[script, ckpt, input, '--model', name, '--width', String(width), '--shape', ...shape.map(String)],
+      ...(noFilter ? ['--no-filter'] : []),
+    ],
     {
       encoding: 'utf8',
     },

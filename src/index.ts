@@ -1,0 +1,107 @@
+/**
+ * sparsetickets — sparse neural-network training in TypeScript on a native CPU engine, and the ticket methods
+ * built on it (docs/API.md has a worked example). The public API, by layer:
+ *
+ * - **run**: {@link train} one run from a config (what `sparsetickets train` does), {@link evaluate} tickets;
+ *   the config schema and {@link runTraining} for full control.
+ * - **tickets**: {@link Ticket} files (PyTorch-loadable state dicts with masks and provenance) and their algebra —
+ *   {@link superpose} / {@link Superposition} (CIA, CAA, CIMA), {@link interpolate}, {@link pruneTicket},
+ *   {@link refreshBatchNorm} (BU) — and the Sup-tickets booster {@link SupTickets}.
+ * - **sparse**: {@link SparseTraining}, the trainer hook of every sparse method (static, SNIP, SET, RigL, SNFS,
+ *   GraNet, GMP), masks and FLOPs.
+ * - **train**: the {@link Trainer} loop and its {@link Hook}s, checkpoints.
+ * - **models, data, nn, optim, kernels**: the zoo ({@link createModel}), datasets and loaders, layers with
+ *   explicit forward/backward, SGD/AdamW and LR schedules, the kernel backends.
+ * - **eval**: predictions and the metrics of SPEC §10 (accuracy, NLL, ECE; ensembles).
+ *
+ * @packageDocumentation
+ */
+
+// run: one training run, evaluation of tickets, configs
+export { train, evaluate, type EvaluateOptions, type EvaluateResult } from './run/api.js';
+export { runTraining, defaultRunName, type RunOptions, type RunSummary } from './run/training.js';
+export {
+  DEFAULT_TRAIN,
+  trainConfigSchema,
+  validateConfig,
+  mergeConfig,
+  readConfigFile,
+  type TrainConfig,
+  type TrainConfigInput,
+} from './run/config.js';
+export { ticketEvaluator, type TicketDataOptions } from './run/ticket_data.js';
+export { readNetworkFile, type NetworkFile } from './run/network_file.js';
+
+// tickets
+export {
+  applyTicket,
+  checkCompatible,
+  cloneTicket,
+  loadTicket,
+  maskDensity,
+  maskNonzeros,
+  saveTicket,
+  ticketFromModel,
+  TicketError,
+  TICKET_FORMAT,
+  type Provenance,
+  type Ticket,
+} from './tickets/ticket.js';
+export {
+  superpose,
+  Superposition,
+  SUPERPOSE_KINDS,
+  type SuperposeKind,
+  type SuperposeOptions,
+} from './tickets/superpose.js';
+export { interpolate } from './tickets/interpolate.js';
+export { pruneTicket, prunableNames, PRUNE_SCOPES, type PruneOptions, type PruneScope } from './tickets/prune.js';
+export { refreshBatchNorm, batchNormLayers } from './tickets/batchnorm.js';
+export { TicketEvaluator, type TicketEvaluatorOptions } from './tickets/evaluate.js';
+export {
+  SupTickets,
+  supTicketsBudget,
+  type SupTicketsBudget,
+  type SupTicketsContext,
+  type SupTicketsReport,
+  type SupTicketsSettings,
+} from './tickets/suptickets.js';
+
+// sparse
+export {
+  SparseTraining,
+  type SparseContext,
+  type UpdateControl,
+  type UpdateRecord,
+  type ExplorationCriteria,
+} from './sparse/training.js';
+export { METHODS, methodDefaults, type Method, type SparseSettings } from './sparse/method.js';
+export { Masks, type MaskedLayer } from './sparse/masks.js';
+export { pruneAndGrow } from './sparse/prune_grow.js';
+export { dropFraction, cubicSparsity, isUpdateIteration, type DropSchedule } from './sparse/schedules.js';
+export { layerDensities } from './sparse/distribution.js';
+export { trainingStepFlops } from './sparse/flops.js';
+
+// train
+export { Trainer, type TrainerOptions, type TrainerPosition, type TrainingLoss } from './train/trainer.js';
+export type { Hook, StepContext, EpochRecord } from './train/hooks.js';
+export { saveCheckpoint, readCheckpoint, restoreCheckpoint, loadModelState } from './train/checkpoint.js';
+
+// eval
+export { MetricAccumulator, argmaxRow, ECE_BINS, type Metrics } from './eval/metrics.js';
+export { predict, metricsOf, meanPredictions, type Predictions } from './eval/predict.js';
+
+// models, data, nn, optim, kernels
+export { createModel, modelInputShape, MODEL_NAMES, isModelName, type ModelOptions } from './models/index.js';
+export { loadDataset, DATASET_NAMES, type DatasetBundle, type DatasetName } from './data/registry.js';
+export { BatchLoader, type Batch, type LoaderOptions } from './data/loader.js';
+export { splitValidation } from './data/split.js';
+export type { ImageSet } from './data/dataset.js';
+export * from './nn/index.js';
+export { SGD } from './optim/sgd.js';
+export { AdamW } from './optim/adamw.js';
+export type { Optimizer } from './optim/optimizer.js';
+export { constant, cosine, cyclicTriangle, multistep, phased, warmup, type Schedule } from './optim/schedules.js';
+export { getKernels, BACKENDS, type Backend, type Kernels } from './kernels/index.js';
+export { readSafetensors, writeSafetensors, type SafeTensor, type TensorMap } from './util/safetensors.js';
+export { UsageError } from './util/errors.js';
