@@ -1,18 +1,21 @@
 // `sparsetickets train`: train a zoo model on a dataset with one command (see docs/GUIDE.md).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
+import { numberOption, parseCommand, parseDecimal, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../../run/config.js';
 import { RunDir } from '../../train/rundir.js';
 import { METHODS } from '../../sparse/method.js';
 import { defaultRunName, runTraining } from '../../run/training.js';
+import { signalExitCode } from '../../run/signals.js';
 
 const spec: CommandSpec = {
   name: 'train',
   summary:
     'Train a zoo model on a dataset. Options come from --config (YAML or JSON), overridden by flags; with no\n' +
     'arguments, lenet300 trains on MNIST for 3 epochs. Writes runs/<name>/ (config.json, metrics.jsonl,\n' +
-    'summary.json, checkpoints/last.safetensors); Ctrl-C saves a checkpoint that --resume continues.',
+    'summary.json, checkpoints/last.safetensors); Ctrl-C, SIGTERM and SIGHUP save a checkpoint that --resume\n' +
+    'continues. A run that diverges (a non-finite loss) or fails stops with summary status diverged or failed\n' +
+    'and exit code 1, keeping its last good checkpoint.',
   options: {
     config: { type: 'string', value: 'FILE', description: 'YAML or JSON config file' },
     model: { type: 'string', value: 'NAME', description: 'zoo model [default: lenet300]' },
@@ -173,8 +176,8 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
       : String(v.milestones)
           .split(',')
           .map((s) => {
-            const n = Number(s);
-            if (s.trim() === '' || !Number.isFinite(n))
+            const n = parseDecimal(s);
+            if (!Number.isFinite(n))
               throw new UsageError(`train: --milestones must be numbers separated by commas, got '${v.milestones}'`);
             return n;
           });
@@ -192,7 +195,7 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
       : Object.fromEntries(
           list('layer-density')!.map((pair) => {
             const [glob, d] = pair.split('=');
-            const n = Number(d);
+            const n = parseDecimal(d ?? '');
             if (!glob || d === undefined || !Number.isFinite(n))
               throw new UsageError(`train: --layer-density wants GLOB=DENSITY pairs, got '${pair}'`);
             return [glob, n];
@@ -322,6 +325,6 @@ export const trainCommand = {
         : `${config.model} on ${config.dataset}, ${summary.epochs} epochs: test accuracy ${test ? (100 * test.accuracy).toFixed(2) + '%' : 'n/a'} ` +
             `(${summary.wall_seconds.toFixed(1)} s; run directory ${summary.run})\n`,
     );
-    if (summary.status === 'interrupted') process.exitCode = 130;
+    if (summary.status === 'interrupted') process.exitCode = signalExitCode(summary.signal ?? 'SIGINT');
   },
 };
