@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -60,7 +61,16 @@ class Pool {
     // Each worker starts from the generation current at its creation; reading it inside the new thread
     // instead would race with an immediate stop() and leave the worker waiting forever.
     const uint64_t g0 = generation_.load(std::memory_order_acquire);
-    for (int id = 1; id < n; ++id) workers_.emplace_back([this, id, g0] { loop(id, g0); });
+    for (int id = 1; id < n; ++id) {
+      // A thread the system refuses (a process limit, no memory for its stack) must not abort the process:
+      // the pool runs with the threads it got; threads() tells the caller, who says so.
+      try {
+        workers_.emplace_back([this, id, g0] { loop(id, g0); });
+      } catch (const std::system_error&) {
+        nthreads_ = id;
+        break;
+      }
+    }
   }
 
   void stop() {

@@ -17,7 +17,7 @@ const cells = new Map();
 const perRun = {};
 for (const name of readdirSync(dir).sort()) {
   const file = join(dir, name, 'summary.json');
-  const m = name.match(/^(.*)-(\w+?)(-sup)?-([\d.]+)-s(\d+)$/);
+  const m = name.match(/^(.+?)-([a-z]+)(-sup)?-([\d.]+)-s(\d+)$/);
   if (!m || !existsSync(file)) continue;
   const s = JSON.parse(readFileSync(file, 'utf8'));
   if (s.status !== 'completed') continue;

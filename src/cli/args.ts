@@ -97,6 +97,12 @@ export function parseCommandLine(
   return { values, positionals };
 }
 
+/** A decimal number as users write it (12, -0.5, .5, 1e-3); hex, octal, binary, 'Infinity' and '' are not
+ * numbers here (Number() would read '0x10' as 16 and '' as 0). NaN when the text is not one. */
+export function parseDecimal(text: string): number {
+  return /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(text) ? Number(text) : NaN;
+}
+
 export function numberOption(
   cmd: string,
   values: ParsedOptions,
@@ -104,8 +110,8 @@ export function numberOption(
   range: { min?: number; max?: number; maxExclusive?: boolean; integer?: boolean } = {},
 ): number {
   const raw = values[name];
-  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  const kind = range.integer ? 'an integer' : 'a number';
+  const n = typeof raw === 'string' ? parseDecimal(raw) : NaN;
+  const kind = range.integer ? 'an integer' : 'a decimal number';
   if (!Number.isFinite(n) || (range.integer && !Number.isInteger(n)))
     throw new UsageError(`${cmd}: --${name} must be ${kind}, got '${String(raw)}'`);
   if (range.min !== undefined && n < range.min)

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The `sparsetickets` command: dispatches to one module per command. Usage errors print one line and
-// exit with code 2 before any work starts; other failures exit 1.
+// The `sparsetickets` command: dispatches to one module per command. Every command's failures become one
+// line here (util/errors.ts errorLine): usage errors exit with code 2 before any work starts, failures during
+// work with 1. --debug (anywhere on the line) adds the stack trace.
 import { UsageError } from './args.js';
+import { errorLine, exitCodeOf } from '../util/errors.js';
 import { benchCommand } from './commands/bench.js';
 import { trainCommand } from './commands/train.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -24,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
 function usage(): string {
   const lines = ['Usage: sparsetickets <command> [options]', '', 'Commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  lines.push('', 'Global options:', '  --debug    on a failure, also print the stack trace');
   lines.push('', "Run 'sparsetickets <command> --help' for a command's options.");
   return lines.join('\n') + '\n';
 }
@@ -40,17 +43,16 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+const debug = argv.includes('--debug');
+main(argv.filter((a) => a !== '--debug')).then(
   (code) => {
     process.exitCode ??= code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`sparsetickets: ${e.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`sparsetickets: ${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    }
+    process.stderr.write(`sparsetickets: ${errorLine(e)}\n`);
+    // --debug: the stack of the error and of each error it wraps (a failed run's RunError wraps the failure).
+    for (let x = e; debug && x instanceof Error; x = x.cause) if (x.stack) process.stderr.write(x.stack + '\n');
+    process.exitCode = exitCodeOf(e);
   },
 );

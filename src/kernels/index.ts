@@ -18,7 +18,15 @@ export function getKernels(backend: Backend = 'auto', threads?: number): Kernels
   }
   const envThreads = Number(process.env.SPARSETICKETS_THREADS);
   const want = threads ?? (Number.isInteger(envThreads) && envThreads > 0 ? envThreads : undefined);
-  if (want !== undefined && cached.threads() !== want) cached.setThreads(want);
+  if (want !== undefined && cached.threads() !== want) {
+    cached.setThreads(want);
+    // The system may refuse threads (a process limit): the pool then runs with those it got, said once here.
+    const got = cached.threads();
+    if (got < want)
+      process.stderr.write(
+        `sparsetickets: could start only ${got} of the ${want} threads asked for (a system limit on threads); continuing with ${got}\n`,
+      );
+  }
   return cached;
 }
 

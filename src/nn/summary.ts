@@ -33,6 +33,8 @@ export interface ModelSummary {
   density: number;
   /** All parameters, biases and BatchNorm included. */
   total_params: number;
+  /** Elements of every layer's output for one sample (the activations a forward pass keeps). */
+  activations: number;
   other_flops: number;
   flops: { forward_dense: number; forward_sparse: number };
 }
@@ -65,10 +67,12 @@ export function summarizeModel(
 
   const layers: LayerSummary[] = [];
   let other = 0;
+  let activations = 0;
   for (const [path, m] of leaves) {
     const io = shapes.get(m);
     if (!io) continue; // not on the forward path
     const out = sizeOf(io.output);
+    activations += out;
     if (m instanceof Conv2d || m instanceof Linear) {
       const name = path === '' ? 'weight' : `${path}.weight`;
       const w = m.weight;
@@ -102,6 +106,7 @@ export function summarizeModel(
     nnz,
     density: params > 0 ? nnz / params : 1,
     total_params: model.numParameters(),
+    activations,
     other_flops: other,
     flops: { forward_dense: dense + other, forward_sparse: sparse + other },
   };

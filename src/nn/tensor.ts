@@ -25,8 +25,25 @@ export function getPrecision(): Precision {
   return precision;
 }
 
+let shapesOnly = false;
+
+/**
+ * Runs fn with every buffer allocate() hands out empty (as PyTorch's 'meta' device): a model built inside
+ * has its parameters' shapes, and so its size, at no memory cost, but cannot run. For memory estimates.
+ */
+export function withShapesOnly<T>(fn: () => T): T {
+  const before = shapesOnly;
+  shapesOnly = true;
+  try {
+    return fn();
+  } finally {
+    shapesOnly = before;
+  }
+}
+
 /** A zeroed buffer of n elements in the current precision. The only place where f64 is cast to the f32 type. */
 export function allocate(n: number): Float32Array {
+  if (shapesOnly) return new Float32Array(0);
   return precision === 'f64' ? (new Float64Array(n) as unknown as Float32Array) : new Float32Array(n);
 }
 

@@ -1,6 +1,6 @@
 // The run configuration: a YAML or JSON file validated by a schema, with command-line flags overriding the
 // file's values. An invalid config lists every problem with its path, before any work starts.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BACKENDS } from '../kernels/index.js';
@@ -158,7 +158,13 @@ export const DEFAULT_TRAIN: TrainConfigInput = {
 
 export function readConfigFile(path: string): Record<string, unknown> {
   if (!existsSync(path)) throw new UsageError(`config file ${path} not found`);
-  const text = readFileSync(path, 'utf8');
+  if (!statSync(path).isFile()) throw new UsageError(`config file ${path} is a directory, not a YAML or JSON file`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`config file ${path}: ${(e as Error).message.split('\n')[0]}`);
+  }
   try {
     const v = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('the top level must be a mapping');
@@ -186,12 +192,26 @@ export function mergeConfig(base: Record<string, unknown>, over: Record<string, 
 export function validateConfig(raw: Record<string, unknown>, where: string): TrainConfig {
   const r = trainConfigSchema.safeParse(raw);
   const unused = sparseWithoutMethod(raw);
-  if (r.success && unused.length === 0) return r.data;
+  const infinite = nonFiniteNumbers(raw);
+  if (r.success && unused.length === 0 && infinite.length === 0) return r.data;
   const problems = [
-    ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`)),
+    ...infinite,
+    ...(r.success
+      ? []
+      : r.error.issues
+          .map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`)
+          .filter((p) => !infinite.some((q) => q.split(':')[0] === p.split(':')[0]))),
     ...unused,
   ];
   throw new UsageError(`invalid config (${where}): ${problems.join('; ')}`);
+}
+
+/** Every number of a config must be finite: YAML's .inf and .nan are numbers to a schema, never settings. */
+function nonFiniteNumbers(v: unknown, path: string[] = []): string[] {
+  if (typeof v === 'number')
+    return Number.isFinite(v) ? [] : [`${path.join('.') || '(top level)'}: must be a finite number, got ${v}`];
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => nonFiniteNumbers(x, [...path, k]));
+  return [];
 }
 
 /** Sparse settings given while the method is dense would be silently ignored: each is a problem. */

@@ -1,5 +1,7 @@
 // Assembles a training run from a resolved config: config → data + model → Trainer(hooks), with the run
-// directory, checkpoints, resume and Ctrl-C handling around it (DESIGN.md: a run is a composition).
+// directory, checkpoints, resume and Ctrl-C handling around it (DESIGN.md: a run is a composition). A run
+// that fails during work (diverges, fills the disk, runs out of memory) ends with summary.json saying so and
+// why, its last good checkpoint kept, and one line for the user (RunError).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitValidation } from '../data/split.js';
@@ -15,20 +17,22 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { EpochRecord, Hook } from '../train/hooks.js';
-import { RunDir, writeFileAtomic } from '../train/rundir.js';
+import { readMetricsFile, RunDir, writeFileAtomic } from '../train/rundir.js';
 import { SparseTraining } from '../sparse/training.js';
 import { summarizeModel } from '../nn/summary.js';
 import type { Module } from '../nn/module.js';
 import { resolveSparse } from './sparse_settings.js';
-import { Trainer, type TrainerPosition } from '../train/trainer.js';
+import { DivergenceError, Trainer, type TrainerPosition } from '../train/trainer.js';
 import { makeLoss } from './loss.js';
 import { makeSchedule, supTicketsSchedule } from './schedule.js';
 import { makeSupTickets, planBooster } from './booster.js';
 import { saveTicket, ticketFromModel } from '../tickets/ticket.js';
-import { UsageError } from '../util/errors.js';
+import { errorLine, RunError, UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
 import { createModelFor } from './model_fit.js';
 import { Progress } from '../util/progress.js';
+import { checkMemory } from './memory_estimate.js';
+import { catchStopSignals, type StopSignal } from './signals.js';
 
 export interface RunOptions {
   mode: 'fresh' | 'overwrite' | 'resume';
@@ -41,7 +45,12 @@ export interface RunOptions {
 
 export interface RunSummary {
   run: string;
-  status: 'completed' | 'interrupted';
+  /** diverged: a non-finite training loss stopped it (Trainer's policy); failed: an error during work. */
+  status: 'completed' | 'interrupted' | 'diverged' | 'failed';
+  /** diverged or failed: what happened, in the line the user saw. */
+  reason?: string;
+  /** interrupted by a signal (Ctrl-C, a scheduler's SIGTERM, a closed terminal's SIGHUP). */
+  signal?: StopSignal;
   model: string;
   dataset: string;
   epochs: number;
@@ -173,6 +182,7 @@ export async function runTraining(
   }
 
   const { train, val } = splitValidation(data.train, c.valFraction);
+  checkTrainable(c, train.n, data.train.n);
   const augment = c.augment ?? data.augment;
   const norm = data.normalization;
   const trainLoader = new BatchLoader(train, {
@@ -188,6 +198,16 @@ export async function runTraining(
   if (val.n > 0) evalSets.val = evalLoader(val);
   evalSets.test = evalLoader(data.test);
 
+  checkMemory('train', {
+    model: c.model,
+    width: c.width,
+    numClasses: data.classes,
+    inputShape: data.shape,
+    batch: c.batch,
+    evalBatch: Math.min(500, Math.max(val.n, data.test.n)),
+    optimizerSlots: c.optimizer.kind === 'adamw' ? 2 : 1,
+    masks: (c.sparse?.method ?? 'dense') !== 'dense' && c.mode !== 'sparse',
+  });
   const model = createModelFor('train', c.model, data, {
     width: c.width,
     numClasses: data.classes,
@@ -244,6 +264,7 @@ export async function runTraining(
   })();
   if (booster) mkdirSync(join(dir.path, 'tickets'), { recursive: true });
   if (o.notice) process.stderr.write(o.notice + '\n');
+  if (dir.replaced) process.stderr.write(`train: replacing ${dir.path}, a run that never saved a checkpoint\n`);
   let interrupted = false;
   let stepsThisInvocation = 0;
   const history: EpochRecord[] = [];
@@ -293,36 +314,47 @@ export async function runTraining(
     },
   });
 
-  if (resumeAt) {
-    trainer.position = resumeAt;
-    // A run resumed under another name or runs directory (a copy) records where it now is.
-    const stored = JSON.parse(readFileSync(join(dir.path, 'config.json'), 'utf8')) as Partial<TrainConfig>;
-    if ((stored.name ?? defaultRunName(c)) !== name || stored.runsDir !== c.runsDir)
-      dir.writeJson('config.json', { ...stored, name, runsDir: c.runsDir });
-    // metrics.jsonl holds exactly the epochs the checkpoint has completed.
-    const lines = existsSync(join(dir.path, 'metrics.jsonl'))
-      ? readFileSync(join(dir.path, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
-      : [];
-    const kept = lines.filter((l) => (JSON.parse(l) as EpochRecord).epoch <= trainer.position.epoch);
-    dir.truncateMetrics(kept);
-    for (const l of kept) history.push(JSON.parse(l) as EpochRecord);
-  } else {
-    dir.writeJson('config.json', c);
+  // A failure from here on (a full disk, a damaged metrics.jsonl) releases the run before it reaches the user.
+  try {
+    if (resumeAt) {
+      trainer.position = resumeAt;
+      // A run resumed under another name or runs directory (a copy) records where it now is.
+      const stored = JSON.parse(readFileSync(join(dir.path, 'config.json'), 'utf8')) as Partial<TrainConfig>;
+      if ((stored.name ?? defaultRunName(c)) !== name || stored.runsDir !== c.runsDir)
+        dir.writeJson('config.json', { ...stored, name, runsDir: c.runsDir });
+      // metrics.jsonl holds exactly the epochs the checkpoint has completed (a last line cut short by a full
+      // disk or a kill is dropped).
+      const { lines } = readMetricsFile(join(dir.path, 'metrics.jsonl'));
+      const kept = lines.filter((l) => (JSON.parse(l) as EpochRecord).epoch <= trainer.position.epoch);
+      dir.truncateMetrics(kept);
+      for (const l of kept) history.push(JSON.parse(l) as EpochRecord);
+    } else {
+      dir.writeJson('config.json', c);
+    }
+  } catch (e) {
+    dir.release();
+    throw e;
   }
 
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
+  const stop = catchStopSignals((signal) => {
     interrupted = true;
-    progress.log('interrupted: saving a checkpoint at the end of this step (Ctrl-C again to quit at once)');
-  };
-  process.on('SIGINT', onSigint);
-  let status: 'completed' | 'interrupted';
+    progress.log(
+      signal === 'SIGINT'
+        ? 'interrupted: saving a checkpoint at the end of this step (Ctrl-C again to quit at once)'
+        : `${signal}: saving a checkpoint at the end of this step, then stopping`,
+    );
+  });
+  let status: RunSummary['status'];
+  let failure: unknown;
   try {
     status = await trainer.run();
+    if (status === 'interrupted') checkpoint('last.safetensors');
+  } catch (e) {
+    failure = e;
+    status = e instanceof DivergenceError ? 'diverged' : 'failed';
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.dispose();
   }
-  if (status === 'interrupted') checkpoint('last.safetensors');
 
   const last = history[history.length - 1];
   const withVal = history.filter((h) => h.eval.val);
@@ -334,6 +366,8 @@ export async function runTraining(
   const summary: RunSummary = {
     run: dir.path,
     status,
+    ...(failure === undefined ? {} : { reason: errorLine(failure, false) }),
+    ...(status === 'interrupted' && stop.signal ? { signal: stop.signal } : {}),
     model: c.model,
     dataset: c.dataset,
     epochs: trainer.position.epoch,
@@ -346,6 +380,7 @@ export async function runTraining(
     backend: kernels.name,
     isa: kernels.isa,
   };
+  if (failure !== undefined) throw failRun(dir, summary, failure);
   if (sparse) {
     const flops = sparse.flopsReport();
     summary.sparse = {
@@ -382,5 +417,33 @@ export async function runTraining(
     saveTicket(join(dir.path, 'model.safetensors'), ticket);
   }
   dir.writeJson('summary.json', summary);
+  dir.release();
   return summary;
+}
+
+/** An empty training split (a --val-fraction near 1, a tiny dataset) would "complete" without a step. */
+function checkTrainable(c: TrainConfig, trainSamples: number, total: number): void {
+  if (trainSamples === 0)
+    throw new UsageError(
+      `train: valFraction ${c.valFraction} leaves no training samples (${total} in ${c.dataset}'s training set); lower --val-fraction`,
+    );
+}
+
+/** Records a run that failed during work in its summary.json (best effort: the disk may be what failed),
+ * releases the run, and returns the one line for the user: what happened, where, and what is left. */
+function failRun(dir: RunDir, summary: RunSummary, failure: unknown): RunError {
+  try {
+    dir.writeJson('summary.json', summary);
+  } catch {
+    // the reason reaches the user on stderr all the same
+  }
+  dir.release();
+  const last = join(dir.checkpoints, 'last.safetensors');
+  const left = existsSync(last)
+    ? `last good checkpoint ${last} (--resume continues from it)`
+    : 'no checkpoint saved (a plain re-run replaces it)';
+  const bug = errorLine(failure) !== summary.reason ? ' (--debug prints the stack trace)' : '';
+  return new RunError(`train: ${summary.reason}; run ${dir.path} ends '${summary.status}', ${left}${bug}`, {
+    cause: failure,
+  });
 }

@@ -8,7 +8,25 @@ import type { Tensor } from '../nn/tensor.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Schedule } from '../optim/schedules.js';
+import { RunError } from '../util/errors.js';
 import type { EpochRecord, Hook, StepContext } from './hooks.js';
+
+/**
+ * Divergence policy: training stops at the first step whose loss is not finite (NaN or ±Infinity), before
+ * that step's backward and optimiser update, so the weights are those of the last finite step. No upper
+ * bound on a finite loss is imposed (a large loss early in training can recover).
+ */
+export class DivergenceError extends RunError {
+  override name = 'DivergenceError';
+  constructor(
+    readonly loss: number,
+    readonly epoch: number,
+    readonly iteration: number,
+    readonly lr: number,
+  ) {
+    super(`training diverged: loss ${loss} at epoch ${epoch + 1}, iteration ${iteration + 1} with learning rate ${lr}`);
+  }
+}
 
 /** Computes the training loss of a batch: returns the loss, d loss/d logits, and the softmax. */
 export interface TrainingLoss {
@@ -111,8 +129,7 @@ export class Trainer {
     this.model.zeroGrad();
     const logits = this.model.forward({ data: batch.x, shape: batch.shape });
     const { loss, dlogits, probs } = this.o.loss.compute(logits, batch.y, ctx);
-    if (!Number.isFinite(loss))
-      throw new Error(`training diverged: loss ${loss} at epoch ${ctx.epoch}, iteration ${ctx.iteration}`);
+    if (!Number.isFinite(loss)) throw new DivergenceError(loss, ctx.epoch, ctx.iteration, ctx.lr);
     ctx.loss = loss;
     this.model.backward(dlogits);
     for (const h of this.hooks) h.afterBackward?.(ctx);

@@ -6,6 +6,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { fileError } from './errors.js';
 
 export type DType = 'F32' | 'F64' | 'I64' | 'I32' | 'U8';
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
@@ -148,9 +149,10 @@ export function readSafetensors(path: string): SafetensorsFile {
   }
 }
 
+/** Writes all of b; in pieces of at most 1 GiB, as one write(2) takes less than 2 GiB. */
 function writeAll(fd: number, b: Buffer): void {
   let done = 0;
-  while (done < b.length) done += writeSync(fd, b, done, b.length - done);
+  while (done < b.length) done += writeSync(fd, b, done, Math.min(b.length - done, 2 ** 30));
 }
 
 /** Writes to a temporary file in the same directory, flushes it, then renames it over `path`. */
@@ -158,7 +160,12 @@ export function writeSafetensors(path: string, tensors: TensorMap, metadata: Rec
   checkHost();
   const header = encodeHeader(tensors, metadata);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (e) {
+    throw fileError(e, 'write', path);
+  }
   try {
     writeAll(fd, header);
     for (const t of tensors.values()) writeAll(fd, bytesOf(t.data));
@@ -176,6 +183,6 @@ export function writeSafetensors(path: string, tensors: TensorMap, metadata: Rec
     } catch {
       // never created or already renamed
     }
-    throw e;
+    throw fileError(e, 'write', path);
   }
 }

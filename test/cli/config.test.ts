@@ -161,7 +161,7 @@ test('an invalid config (JSON or YAML) lists every problem with its path, on one
   assert.ok(!existsSync(join(runs, 'never')), 'no run directory for an invalid config');
 });
 
-test('schedule cyclic: each epoch ends on the Sup-tickets triangle (near high mid-cycle, near low at the cycle end)', () => {
+test('schedule cyclic: the rate recorded at each epoch end is the Sup-tickets triangle at that epoch’s last batch', () => {
   const r = run([
     'train',
     '--config',
@@ -185,5 +185,4 @@ test('schedule cyclic: each epoch ends on the Sup-tickets triangle (near high mi
   records.forEach((r, e) =>
     assert.ok(Math.abs(r.lr - at(((e % 2) + (n - 1) / n) / 2)) < 1e-12, `epoch ${e + 1}: ${r.lr}`),
   );
-  assert.ok(records[0].lr > 0.015 && records[1].lr < 0.003, 'near high at mid-cycle, near low at the cycle end');
 });

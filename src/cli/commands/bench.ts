@@ -1,7 +1,8 @@
 // `sparsetickets bench`: median training-step time of a zoo model (see src/train/benchmark.ts).
 import { cpus } from 'node:os';
 import { BACKENDS, getKernels, type Backend } from '../../kernels/index.js';
-import { MODEL_NAMES, isModelName } from '../../models/index.js';
+import { MODEL_NAMES, isModelName, modelInputShape } from '../../models/index.js';
+import { checkMemory } from '../../run/memory_estimate.js';
 import { benchmarkTrainingStep, defaultSteps, type BenchMode } from '../benchmark.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { Progress } from '../../util/progress.js';
@@ -94,6 +95,15 @@ export const benchCommand = {
     } catch (e) {
       throw new UsageError(`bench: ${(e as Error).message}`);
     }
+    checkMemory('bench', {
+      model,
+      width,
+      numClasses: 10,
+      inputShape: modelInputShape(model),
+      batch,
+      optimizerSlots: 1,
+      masks: sparsity > 0 && mode !== 'sparse',
+    });
     const progress = new Progress(`bench ${model}`);
     const result = benchmarkTrainingStep(
       {

@@ -1,11 +1,13 @@
 // `sparsetickets train`: train a zoo model on a dataset with one command (see docs/GUIDE.md).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
+import { numberOption, parseCommand, parseDecimal, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../../run/config.js';
 import { RunDir } from '../../train/rundir.js';
 import { METHODS } from '../../sparse/method.js';
-import { defaultRunName, runTraining } from '../../run/training.js';
+import { defaultRunName, runTraining, type RunSummary } from '../../run/training.js';
+import type { SupTicketsReport } from '../../tickets/suptickets.js';
+import { signalExitCode } from '../../run/signals.js';
 
 const spec: CommandSpec = {
   name: 'train',
@@ -13,7 +15,9 @@ const spec: CommandSpec = {
     'Train a zoo model on a dataset. Options come from --config (YAML or JSON), overridden by flags; with no\n' +
     'arguments, lenet300 trains on MNIST for 3 epochs. Writes runs/<name>/ (config.json, metrics.jsonl,\n' +
     'summary.json, checkpoints/last.safetensors, and model.safetensors: the final network, loadable by PyTorch\n' +
-    'as is); Ctrl-C saves a checkpoint that --resume continues. --booster suptickets adds tickets/.',
+    'as is); --booster suptickets adds tickets/. Ctrl-C, SIGTERM and SIGHUP save a checkpoint that --resume\n' +
+    'continues. A run that diverges (a non-finite loss) or fails stops with summary status diverged or failed\n' +
+    'and exit code 1, keeping its last good checkpoint.',
   options: {
     config: { type: 'string', value: 'FILE', description: 'YAML or JSON config file' },
     model: { type: 'string', value: 'NAME', description: 'zoo model [default: lenet300]' },
@@ -222,8 +226,8 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
       : String(v.milestones)
           .split(',')
           .map((s) => {
-            const n = Number(s);
-            if (s.trim() === '' || !Number.isFinite(n))
+            const n = parseDecimal(s);
+            if (!Number.isFinite(n))
               throw new UsageError(`train: --milestones must be numbers separated by commas, got '${v.milestones}'`);
             return n;
           });
@@ -241,7 +245,7 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
       : Object.fromEntries(
           list('layer-density')!.map((pair) => {
             const [glob, d] = pair.split('=');
-            const n = Number(d);
+            const n = parseDecimal(d ?? '');
             if (!glob || d === undefined || !Number.isFinite(n))
               throw new UsageError(`train: --layer-density wants GLOB=DENSITY pairs, got '${pair}'`);
             return [glob, n];
@@ -386,8 +390,16 @@ export const trainCommand = {
       summary.status === 'interrupted'
         ? `interrupted after ${summary.iterations} iterations; continue with: sparsetickets train --name ${config.name ?? defaultRunName(config)}${config.runsDir === 'runs' ? '' : ` --runs-dir ${config.runsDir}`} --resume\n`
         : `${config.model} on ${config.dataset}, ${summary.epochs} epochs: test accuracy ${test ? (100 * test.accuracy).toFixed(2) + '%' : 'n/a'} ` +
+            ultimateNote(summary) +
             `(${summary.wall_seconds.toFixed(1)} s; run directory ${summary.run})\n`,
     );
-    if (summary.status === 'interrupted') process.exitCode = 130;
+    if (summary.status === 'interrupted') process.exitCode = signalExitCode(summary.signal ?? 'SIGINT');
   },
 };
+
+/** Sup-tickets: the ultimate ticket's test accuracy beside the last network's. */
+function ultimateNote(summary: RunSummary): string {
+  const sup = summary.suptickets as SupTicketsReport | undefined;
+  const t = sup?.ultimate.test;
+  return t ? `(last network), ultimate ticket ${(100 * t.accuracy).toFixed(2)}% ` : '';
+}
