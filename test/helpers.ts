@@ -1,7 +1,7 @@
 // Shared test utilities: seeded random data, error measures, and the two kernel backends.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsKernels } from '../src/kernels/js/index.js';
@@ -138,4 +138,20 @@ export function writeIdxDataset(dir: string, train: [number, number, number], te
       ),
     );
   }
+}
+
+/** The project's shared files (../shared beside the checkout: the CIFAR-10 copy, the PyTorch anchor script). */
+export const SHARED_DIR = join(process.cwd(), '..', 'shared');
+
+/**
+ * For `test(name, { skip: needs(...) }, …)`: false when everything the test needs is here, else the message the
+ * skipped test shows (what it needs and where). With SPARSETICKETS_TEST_ALL=1 (set by .ci/run, which installs
+ * them) it never skips: a missing file then fails the test instead of hiding it.
+ */
+export function needs(what: { files?: string[]; torch?: boolean }): string | false {
+  if (process.env.SPARSETICKETS_TEST_ALL === '1') return false;
+  const missing = (what.files ?? []).filter((f) => !existsSync(f));
+  if (what.torch && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0)
+    missing.push("PyTorch (Debian's python3-torch)");
+  return missing.length ? `needs ${missing.join(', ')} (not here; .ci/run installs it or CI has it)` : false;
 }

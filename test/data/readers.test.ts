@@ -9,7 +9,7 @@ import { readCifarFiles } from '../../src/data/cifar.js';
 import { loadDataset } from '../../src/data/registry.js';
 import { splitValidation } from '../../src/data/split.js';
 import { DataError } from '../../src/data/dataset.js';
-import { writeIdxDataset } from '../helpers.js';
+import { needs, SHARED_DIR, writeIdxDataset } from '../helpers.js';
 
 function idx(magic: number, dims: number[], data: number[]): Buffer {
   const b = Buffer.alloc(4 + 4 * dims.length + data.length);
@@ -103,8 +103,10 @@ test('MNIST is embedded: 60,000 + 10,000 images of 28×28 with labels 0..9', () 
   assert.equal(val.labels[0], d.train.labels[54000]);
 });
 
-test('the shared CIFAR-10 copy loads through the binary reader', () => {
-  const shared = join(process.cwd(), '..', 'shared', 'datasets', 'cifar10-jpeg');
+const sharedCifar = join(SHARED_DIR, 'datasets', 'cifar10-jpeg');
+
+test('the shared CIFAR-10 copy loads through the binary reader', { skip: needs({ files: [sharedCifar] }) }, () => {
+  const shared = sharedCifar;
   const d = loadDataset('cifar10', { dataDir: shared });
   assert.equal(d.train.n, 50000);
   assert.equal(d.test.n, 10000);
@@ -116,15 +118,19 @@ test('the shared CIFAR-10 copy loads through the binary reader', () => {
   );
 });
 
-test("Fashion-MNIST loads from Debian's dataset-fashion-mnist (gzipped IDX)", () => {
-  const d = loadDataset('fashion-mnist');
-  assert.equal(d.train.n, 60000);
-  assert.equal(d.test.n, 10000);
-  assert.deepEqual(d.shape, [1, 28, 28]);
-  const counts = new Array(10).fill(0);
-  for (const y of d.test.labels) counts[y]++;
-  assert.deepEqual(counts, new Array(10).fill(1000)); // the test set is balanced, 1,000 per class
-});
+test(
+  "Fashion-MNIST loads from Debian's dataset-fashion-mnist (gzipped IDX)",
+  { skip: needs({ files: ['/usr/share/datasets/fashion-mnist'] }) },
+  () => {
+    const d = loadDataset('fashion-mnist');
+    assert.equal(d.train.n, 60000);
+    assert.equal(d.test.n, 10000);
+    assert.deepEqual(d.shape, [1, 28, 28]);
+    const counts = new Array(10).fill(0);
+    for (const y of d.test.labels) counts[y]++;
+    assert.deepEqual(counts, new Array(10).fill(1000)); // the test set is balanced, 1,000 per class
+  },
+);
 
 test('cifar10 without --data-dir says so', () => {
   assert.throws(() => loadDataset('cifar10'), /cifar10: needs --data-dir/);
