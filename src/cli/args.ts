@@ -15,6 +15,8 @@ export interface OptionSpec {
   value?: string;
   /** May be given several times (a string option); its value is then an array. */
   multiple?: boolean;
+  /** A one-letter alias (e.g. 'o' for -o). */
+  short?: string;
 }
 
 export interface CommandSpec {
@@ -34,7 +36,7 @@ export function helpText(spec: CommandSpec): string {
   const lines = [usage, '', spec.summary, '', 'Options:'];
   const all: Record<string, OptionSpec> = { ...spec.options, help: { type: 'boolean', description: 'show this help' } };
   for (const [name, o] of Object.entries(all)) {
-    const flag = o.type === 'string' ? `--${name} ${o.value ?? 'VALUE'}` : `--${name}`;
+    const flag = `${o.short ? `-${o.short}, ` : ''}${o.type === 'string' ? `--${name} ${o.value ?? 'VALUE'}` : `--${name}`}`;
     let desc = o.description;
     if (o.choices) desc += ` (${o.choices.join(' | ')})`;
     if (o.default !== undefined && o.default !== false) desc += ` [default: ${String(o.default)}]`;
@@ -54,9 +56,11 @@ export function parseCommandLine(
   spec: CommandSpec,
   argv: string[],
 ): { values: ParsedOptions; positionals: string[] } | null {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+    help: { type: 'boolean' },
+  };
   for (const [name, o] of Object.entries(spec.options))
-    options[name] = o.multiple ? { type: o.type, multiple: true } : { type: o.type };
+    options[name] = { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) };
   // node's parseArgs reads '--lr -0.1' as two options; a string option followed by a negative number
   // takes it as its value, as users expect.
   const args: string[] = [];

@@ -9,6 +9,8 @@ import { trainCommand } from './commands/train.js';
 import { inspectCommand } from './commands/inspect.js';
 import { evalCommand } from './commands/eval.js';
 import { ticketCommand } from './commands/ticket.js';
+import { sweepCommand } from './commands/sweep.js';
+import { workerCommand } from './commands/worker.js';
 
 interface Command {
   summary: string;
@@ -21,6 +23,8 @@ const COMMANDS: Record<string, Command> = {
   bench: benchCommand,
   inspect: inspectCommand,
   ticket: ticketCommand,
+  sweep: sweepCommand,
+  worker: workerCommand,
 };
 
 function usage(): string {
