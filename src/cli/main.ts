@@ -11,6 +11,7 @@ import { evalCommand } from './commands/eval.js';
 import { ticketCommand } from './commands/ticket.js';
 import { sweepCommand } from './commands/sweep.js';
 import { workerCommand } from './commands/worker.js';
+import { reportCommand } from './commands/report.js';
 
 interface Command {
   summary: string;
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   ticket: ticketCommand,
   sweep: sweepCommand,
   worker: workerCommand,
+  report: reportCommand,
 };
 
 function usage(): string {
