@@ -12,6 +12,7 @@ import { ticketCommand } from './commands/ticket.js';
 import { sweepCommand } from './commands/sweep.js';
 import { workerCommand } from './commands/worker.js';
 import { reportCommand } from './commands/report.js';
+import { reproduceCommand } from './commands/reproduce.js';
 
 interface Command {
   summary: string;
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   sweep: sweepCommand,
   worker: workerCommand,
   report: reportCommand,
+  reproduce: reproduceCommand,
 };
 
 function usage(): string {
