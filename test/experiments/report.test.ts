@@ -40,16 +40,36 @@ function fakeSweep(): string {
         JSON.stringify({
           status: 'completed',
           final: { test: { accuracy: acc, nll: 1 - acc, ece: 0.01 * (seed + 1) } },
-          sparse: { method, sparsity: method === 'dense' ? 0 : 0.9, density: method === 'dense' ? 1 : 0.1, training_flops: flops, mask_updates: 0 },
+          sparse: {
+            method,
+            sparsity: method === 'dense' ? 0 : 0.9,
+            density: method === 'dense' ? 1 : 0.1,
+            training_flops: flops,
+            mask_updates: 0,
+          },
           wall_seconds: 10 + seed,
           seconds: { train: 8, data: 1, eval: 1 },
         }),
       );
       writeFileSync(
         join(run, 'metrics.jsonl'),
-        [1, 2].map((e) => JSON.stringify({ epoch: e, eval: { test: { accuracy: acc - (2 - e) * 0.1 } }, seconds: { train: 4, data: 0.5, eval: 0.5 } })).join('\n') + '\n',
+        [1, 2]
+          .map((e) =>
+            JSON.stringify({
+              epoch: e,
+              eval: { test: { accuracy: acc - (2 - e) * 0.1 } },
+              seconds: { train: 4, data: 0.5, eval: 0.5 },
+            }),
+          )
+          .join('\n') + '\n',
       );
-      manifest.push({ id: `${method}${seed}`, name: `${method}-s${seed}`, config: config(method, seed), status: 'completed', point: {} });
+      manifest.push({
+        id: `${method}${seed}`,
+        name: `${method}-s${seed}`,
+        config: config(method, seed),
+        status: 'completed',
+        point: {},
+      });
     });
   }
   manifest.push({ id: 'rigl2', name: 'rigl-s2', config: config('rigl', 2), status: 'pending', point: {} });
@@ -89,47 +109,78 @@ test('report: groups by every key but the seed; mean ± sample std with n; best 
   assert.match(tex, /sparse.method & sparse.sparsity & n/);
 });
 
-test('report --json prints the rows; the files are written; the page renders in headless Chromium', { skip: needs({ files: [CHROMIUM] }) }, async () => {
-  const sweep = fakeSweep();
-  const r = runCli(['report', sweep, '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as { rows: { config: object; n: number; metrics: Record<string, { mean: number; std: number | null }> }[] };
-  assert.equal(j.rows.length, 2);
-  assert.equal(j.rows[1].n, 2);
-  assert.ok(Math.abs(j.rows[1].metrics.test_accuracy.mean - 0.9725) < 1e-12);
-  for (const f of ['report.md', 'report.csv', 'report.json', 'report.tex', 'report.html', 'plots/accuracy_vs_sparsity.png', 'plots/accuracy_vs_flops.svg', 'plots/accuracy_vs_wallclock.png', 'plots/training_curves.png'])
-    assert.ok(existsSync(join(sweep, 'report', f)), f);
-  const png = readFileSync(join(sweep, 'report', 'plots', 'accuracy_vs_sparsity.png'));
-  assert.equal(png.subarray(1, 4).toString(), 'PNG');
-  assert.match(readFileSync(join(sweep, 'report', 'plots', 'accuracy_vs_flops.svg'), 'utf8'), /<svg[\s\S]*training FLOPs/);
-  const out = join(sweep, 'page');
-  const w = await writeReport(buildReport([sweep]), out, 'Test page');
-  assert.equal(w.plots.length, 4);
-  const html = readFileSync(join(out, 'report.html'), 'utf8');
-  assert.ok(!/https?:\/\/(?!vega\.github\.io)/.test(html.replace(/data:image\/png;base64,[A-Za-z0-9+/=]+/g, '')), 'no outside resources');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  try {
-    const page = await browser.newPage();
-    await page.goto(`file://${join(out, 'report.html')}`);
-    // (the page's DOM, read in the browser; the expression is a string: this project compiles without DOM types)
-    const seen = (await page.evaluate(`(() => ({
+test(
+  'report --json prints the rows; the files are written; the page renders in headless Chromium',
+  { skip: needs({ files: [CHROMIUM] }) },
+  async () => {
+    const sweep = fakeSweep();
+    const r = runCli(['report', sweep, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as {
+      rows: { config: object; n: number; metrics: Record<string, { mean: number; std: number | null }> }[];
+    };
+    assert.equal(j.rows.length, 2);
+    assert.equal(j.rows[1].n, 2);
+    assert.ok(Math.abs(j.rows[1].metrics.test_accuracy.mean - 0.9725) < 1e-12);
+    for (const f of [
+      'report.md',
+      'report.csv',
+      'report.json',
+      'report.tex',
+      'report.html',
+      'plots/accuracy_vs_sparsity.png',
+      'plots/accuracy_vs_flops.svg',
+      'plots/accuracy_vs_wallclock.png',
+      'plots/training_curves.png',
+    ])
+      assert.ok(existsSync(join(sweep, 'report', f)), f);
+    const png = readFileSync(join(sweep, 'report', 'plots', 'accuracy_vs_sparsity.png'));
+    assert.equal(png.subarray(1, 4).toString(), 'PNG');
+    assert.match(
+      readFileSync(join(sweep, 'report', 'plots', 'accuracy_vs_flops.svg'), 'utf8'),
+      /<svg[\s\S]*training FLOPs/,
+    );
+    const out = join(sweep, 'page');
+    const w = await writeReport(buildReport([sweep]), out, 'Test page');
+    assert.equal(w.plots.length, 4);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    assert.ok(
+      !/https?:\/\/(?!vega\.github\.io)/.test(html.replace(/data:image\/png;base64,[A-Za-z0-9+/=]+/g, '')),
+      'no outside resources',
+    );
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${join(out, 'report.html')}`);
+      // (the page's DOM, read in the browser; the expression is a string: this project compiles without DOM types)
+      const seen = (await page.evaluate(`(() => ({
       rows: document.querySelectorAll('#results tbody tr').length,
       bold: [...document.querySelectorAll('#results tbody td b')].map((b) => b.textContent),
       flagged: document.querySelectorAll('#results tr.flagged').length,
       images: [...document.images].map((i) => ({ ok: i.complete && i.naturalWidth > 0, w: i.naturalWidth, h: i.naturalHeight })),
     }))()`)) as { rows: number; bold: string[]; flagged: number; images: { ok: boolean; w: number; h: number }[] };
-    assert.equal(seen.rows, 2);
-    assert.ok(seen.bold.includes('97.25 ± 0.35'), JSON.stringify(seen.bold));
-    assert.equal(seen.flagged, 1);
-    assert.equal(seen.images.length, 4);
-    assert.ok(
-      seen.images.every((i) => i.ok && i.w > 400 && i.h > 300),
-      JSON.stringify(seen.images),
-    );
-  } finally {
-    await browser.close();
-  }
-});
+      assert.equal(seen.rows, 2);
+      assert.ok(seen.bold.includes('97.25 ± 0.35'), JSON.stringify(seen.bold));
+      assert.equal(seen.flagged, 1);
+      assert.equal(seen.images.length, 4);
+      assert.ok(
+        seen.images.every((i) => i.ok && i.w > 400 && i.h > 300),
+        JSON.stringify(seen.images),
+      );
+    } finally {
+      await browser.close();
+    }
+  },
+);

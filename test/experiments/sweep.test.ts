@@ -39,7 +39,10 @@ test('a sweep expands base × grid × cells into runs with deterministic ids and
   assert.equal(new Set(plan.runs.map((r) => r.name)).size, 8);
   assert.ok(plan.runs.every((r) => /^r[0-9a-f]{15}$/.test(r.id)));
   // Names carry the keys that vary, and the seed.
-  assert.ok(plan.runs.some((r) => r.name === 'g-0.8-10-s0'), plan.runs.map((r) => r.name).join(' '));
+  assert.ok(
+    plan.runs.some((r) => r.name === 'g-0.8-10-s0'),
+    plan.runs.map((r) => r.name).join(' '),
+  );
   // The same sweep gives the same ids; the id ignores where and how fast a run runs (name, runsDir, threads) but
   // not what it computes.
   const again = planSweep({
@@ -143,7 +146,9 @@ test('the same sweep run twice does no work the second time', () => {
     b.runs.map((r) => statSync(join(r.dir, 'summary.json')).mtimeMs),
     mtimes,
   );
-  const manifest = JSON.parse(readFileSync(join(runs, 'twice', 'sweep.json'), 'utf8')) as { runs: { status: string }[] };
+  const manifest = JSON.parse(readFileSync(join(runs, 'twice', 'sweep.json'), 'utf8')) as {
+    runs: { status: string }[];
+  };
   assert.deepEqual(
     manifest.runs.map((r) => r.status),
     ['completed', 'completed', 'completed', 'completed'],
@@ -168,9 +173,13 @@ test('an interrupted sweep resumes from its checkpoints, to the numbers of an un
   const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
   assert.equal(code, 130, err);
   assert.match(err, /interrupted; run the same command again to resume it/);
-  const manifest = JSON.parse(readFileSync(join(runs, 'resume', 'sweep.json'), 'utf8')) as { runs: { name: string; status: string }[] };
+  const manifest = JSON.parse(readFileSync(join(runs, 'resume', 'sweep.json'), 'utf8')) as {
+    runs: { name: string; status: string }[];
+  };
   assert.equal(manifest.runs[0].status, 'interrupted');
-  const summary = JSON.parse(readFileSync(join(runs, 'resume', 'resume-s0', 'summary.json'), 'utf8')) as { epochs: number };
+  const summary = JSON.parse(readFileSync(join(runs, 'resume', 'resume-s0', 'summary.json'), 'utf8')) as {
+    epochs: number;
+  };
   assert.ok(summary.epochs >= 1 && summary.epochs < 60, `stopped at epoch ${summary.epochs}`);
   // Again: the interrupted run resumes (its log says so), the other trains.
   const again = runCli(['sweep', file, '--runs-dir', runs, '--jobs', '1', '--json']);
@@ -182,7 +191,10 @@ test('an interrupted sweep resumes from its checkpoints, to the numbers of an un
   const clean = runCli(['sweep', file, '--runs-dir', join(dir, 'clean'), '--jobs', '2']);
   assert.equal(clean.code, 0, clean.stderr);
   for (const name of ['resume-s0', 'resume-s1']) {
-    const x = JSON.parse(readFileSync(join(runs, 'resume', name, 'summary.json'), 'utf8')) as { final: unknown; epochs: number };
+    const x = JSON.parse(readFileSync(join(runs, 'resume', name, 'summary.json'), 'utf8')) as {
+      final: unknown;
+      epochs: number;
+    };
     const y = JSON.parse(readFileSync(join(dir, 'clean', 'resume', name, 'summary.json'), 'utf8')) as typeof x;
     assert.equal(x.epochs, 60);
     assert.deepEqual(x.final, y.final, name);
