@@ -240,7 +240,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     running.set(d.id, child);
     if (!o.quiet) log(`worker: started ${d.sweep}/${d.name} (${d.id}) in process ${child.child.pid}`);
     const r = await child.result.finally(() => running.delete(d.id));
-    if (stopping > 1 || r.status === 'interrupted') {
+    if (r.status === 'interrupted' || (stopping > 1 && r.status === 'error')) {
       // Stopped by this worker: back on the queue, where the next worker resumes it from its checkpoint.
       await job.moveToWait(token);
       throw new WaitingError();
