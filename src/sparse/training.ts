@@ -514,6 +514,22 @@ export class SparseTraining implements Hook {
     this.updates.splice(0, this.updates.length, ...st.updates);
   }
 
+  /** Replaces the masks with given ones (a lottery ticket's: IMP/OMP rounds retrain a fixed mask, SPEC §5) before
+   * training starts; a masked layer without an entry becomes dense. Weights and optimiser state are masked. */
+  useMasks(masks: Map<string, ArrayLike<number>>): void {
+    for (const name of masks.keys())
+      if (!this.masks.get(name)) throw new Error(`mask '${name}' names no prunable weight of the model`);
+    for (const l of this.masks.layers) {
+      if (!l.mask) throw new Error(`useMasks: '${l.name}' is already compressed; give masks before training`);
+      const m = masks.get(l.name);
+      if (m && m.length !== l.mask.length)
+        throw new Error(`mask '${l.name}' has ${m.length} entries, the weight ${l.mask.length}`);
+      for (let i = 0; i < l.mask.length; i++) l.mask[i] = m ? (m[i] ? 1 : 0) : 1;
+    }
+    this.masks.maskWeights(this.k, this.optimizerBuffers);
+    this.sparseForwardFlops = this.forwardFlops();
+  }
+
   /** The masks of a ticket of the current subnetwork: every masked layer except those the settings keep dense
    * (those stay whole in every ticket operation). Dense 0/1 arrays (new ones for compressed layers). */
   ticketMasks(): Map<string, Float32Array> {

@@ -9,7 +9,7 @@ import { defaultRunName, runTraining, type RunSummary } from '../../run/training
 import type { SupTicketsReport } from '../../tickets/suptickets.js';
 import { signalExitCode } from '../../run/signals.js';
 
-const spec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'train',
   summary:
     'Train a zoo model on a dataset. Options come from --config (YAML or JSON), overridden by flags; with no\n' +
@@ -219,7 +219,7 @@ const num = (v: ParsedOptions, name: string, integer = false) =>
   v[name] === undefined ? undefined : numberOption('train', v, name, integer ? { integer: true } : {});
 
 /** Flags as a partial config (undefined where the flag was not given). */
-function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
+export function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
   const milestones =
     v.milestones === undefined
       ? undefined
