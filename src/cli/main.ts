@@ -10,6 +10,7 @@ import { inspectCommand } from './commands/inspect.js';
 import { evalCommand } from './commands/eval.js';
 import { ticketCommand } from './commands/ticket.js';
 import { lotteryCommand } from './commands/lottery.js';
+import { poolCommand } from './commands/pool.js';
 
 interface Command {
   summary: string;
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   inspect: inspectCommand,
   ticket: ticketCommand,
   lottery: lotteryCommand,
+  pool: poolCommand,
 };
 
 function usage(): string {
