@@ -11,6 +11,7 @@ import { evalCommand } from './commands/eval.js';
 import { ticketCommand } from './commands/ticket.js';
 import { lotteryCommand } from './commands/lottery.js';
 import { poolCommand } from './commands/pool.js';
+import { interpolateCommand } from './commands/interpolate.js';
 
 interface Command {
   summary: string;
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   ticket: ticketCommand,
   lottery: lotteryCommand,
   pool: poolCommand,
+  interpolate: interpolateCommand,
 };
 
 function usage(): string {
