@@ -24,8 +24,8 @@ import type { Module } from '../nn/module.js';
 import { resolveSparse } from './sparse_settings.js';
 import { DivergenceError, Trainer, type TrainerPosition } from '../train/trainer.js';
 import { makeLoss } from './loss.js';
-import { makeSchedule, supTicketsSchedule } from './schedule.js';
-import { makeSupTickets, planBooster } from './booster.js';
+import { makeSchedule } from './schedule.js';
+import { planBooster } from './booster.js';
 import { saveTicket, ticketFromModel } from '../tickets/ticket.js';
 import type { TensorMap } from '../util/safetensors.js';
 import { errorLine, RunError, UsageError } from '../util/errors.js';
@@ -246,15 +246,15 @@ export async function runTraining(
   // Lines of the sparse hook (auto's choices) go through the progress bar, which keeps them off its line.
   const progress = new Progress(`train ${name}`, 'it');
   const ipe = trainLoader.batchesPerEpoch();
-  // A booster gives the sparse method its normal phase: the method's schedules (update end, drop-fraction decay,
-  // GraNet's pruning window) run over it unchanged, as the paper's "base method" (SPEC §6).
+  // A booster says which epochs the sparse method's schedules (update end, drop-fraction decay, GraNet's pruning
+  // window) span — Sup-tickets its normal phase (the paper's "base method", SPEC §6), EDST the whole run.
   const boost = planBooster(c);
   const log = (line: string) => progress.log(line);
-  const sparse = makeSparse(c, model, kernels, optimizer, data.shape, ipe, boost?.normalEpochs ?? c.epochs, log);
+  const sparse = makeSparse(c, model, kernels, optimizer, data.shape, ipe, boost?.sparseEpochs ?? c.epochs, log);
   const runPath = join(c.runsDir, name);
   const booster =
     boost && sparse
-      ? makeSupTickets(c, {
+      ? boost.hook({
           sparse,
           kernels,
           itersPerEpoch: ipe,
@@ -312,7 +312,7 @@ export async function runTraining(
     model,
     kernels,
     optimizer,
-    schedule: boost ? supTicketsSchedule(c, ipe, boost.normalEpochs) : makeSchedule(c, ipe),
+    schedule: boost ? boost.schedule(ipe) : makeSchedule(c, ipe),
     loss,
     train: trainLoader,
     evalSets,
@@ -438,7 +438,7 @@ export async function runTraining(
       dataset: c.dataset,
       dataDir: c.dataDir,
       valFraction: c.valFraction,
-      method: booster ? `${sparse!.s.method}+suptickets` : (sparse?.s.method ?? 'dense'),
+      method: boost && sparse ? `${sparse.s.method}+${boost.kind}` : (sparse?.s.method ?? 'dense'),
       seed: c.seed,
       epoch: trainer.position.epoch,
       iteration: trainer.position.iteration,

@@ -175,7 +175,7 @@ test('bad input: each one line, exit 2, before any training, no run directory', 
   assert.ok(!existsSync(join(runs, 'bad-dense')));
   const cases: [string[], RegExp][] = [
     [['--epochs', '1'], /no tickets \(need at least 2 epochs/],
-    [['--schedule', 'cyclic'], /brings its own cyclic phase/],
+    [['--schedule', 'cyclic'], /brings its own LR schedule; drop --schedule cyclic/],
     [['--superpose', 'avg'], /superpose/],
     [['--booster', 'edst'], /booster/],
   ];
