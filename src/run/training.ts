@@ -249,7 +249,9 @@ export async function runTraining(
   // A booster says which epochs the sparse method's schedules (update end, drop-fraction decay, GraNet's pruning
   // window) span — Sup-tickets its normal phase (the paper's "base method", SPEC §6), EDST the whole run.
   const boost = planBooster(c);
-  const log = (line: string) => progress.log(line);
+  const log = (line: string) => {
+    if (!o.quiet) progress.log(line);
+  };
   const sparse = makeSparse(c, model, kernels, optimizer, data.shape, ipe, boost?.sparseEpochs ?? c.epochs, log);
   const runPath = join(c.runsDir, name);
   const booster =
