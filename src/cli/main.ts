@@ -9,6 +9,7 @@ import { trainCommand } from './commands/train.js';
 import { inspectCommand } from './commands/inspect.js';
 import { evalCommand } from './commands/eval.js';
 import { ticketCommand } from './commands/ticket.js';
+import { statsCommand } from './commands/stats.js';
 
 interface Command {
   summary: string;
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   bench: benchCommand,
   inspect: inspectCommand,
   ticket: ticketCommand,
+  stats: statsCommand,
 };
 
 function usage(): string {
