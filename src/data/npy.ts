@@ -22,7 +22,7 @@ const DTYPES: Record<string, (buf: Buffer) => NpyArray['data']> = {
   '<f8': (b) => new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)),
 };
 
-interface NpyHeader {
+export interface NpyHeader {
   dtype: string;
   shape: number[];
   /** Byte offset of the data. */
@@ -160,7 +160,7 @@ export class CorruptionFiles {
 export const ALL_CORRUPTIONS = CORRUPTIONS;
 
 // ---------- MATLAB v5 ----------
-interface MatVar {
+export interface MatVar {
   name: string;
   dims: number[];
   data: ArrayLike<number>;

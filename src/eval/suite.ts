@@ -4,6 +4,7 @@
 // type and severity, their means, pooled ECE), ood (ROC-AUC by MSP and by negative entropy), fgsm, hessian,
 // sparsity (activation sparsity, layer-wise densities, effective sparsity). Every phase is timed.
 import { CORRUPTIONS, corruptSet, type Corruption } from '../data/corruptions.js';
+import { corruptSeverities } from '../data/corrupt_parallel.js';
 import type { ImageSet } from '../data/dataset.js';
 import { BatchLoader } from '../data/loader.js';
 import type { CorruptionFiles } from '../data/npy.js';
@@ -43,6 +44,8 @@ export interface SuiteInput {
     files?: CorruptionFiles;
     /** Use the first `limit` test images (generated corruptions). */
     limit?: number;
+    /** Worker threads generating them (default: all cores). */
+    threads?: number;
   };
   /** Extra OOD sets (files, other datasets) beside the generated noise and severity-5 corruptions. */
   oodSets?: { name: string; set: ImageSet }[];
@@ -149,20 +152,22 @@ export function runSuite(inp: SuiteInput): SuiteReport {
     let samples = 0;
     for (const t of types) {
       table[t] = {};
-      for (const s of sevs) {
-        const t0 = performance.now();
-        const set = c.files ? c.files.load(t, s) : corruptSet(base, t, s, seed);
+      const t0 = performance.now();
+      const generated = c.files ? null : corruptSeverities(base, t, sevs, seed, c.threads);
+      gen += (performance.now() - t0) / 1000;
+      sevs.forEach((s, si) => {
         const t1 = performance.now();
-        const p = predictAll(set).combined;
+        const set = generated ? generated[si] : c.files!.load(t, s);
         const t2 = performance.now();
-        gen += (t1 - t0) / 1000;
-        pred += (t2 - t1) / 1000;
+        const p = predictAll(set).combined;
+        gen += (t2 - t1) / 1000;
+        pred += (performance.now() - t2) / 1000;
         samples = set.n;
         table[t][s] = metricsOf(p);
         all.push(p);
         (bySev[s] ??= []).push(p);
         say(`${t} severity ${s}: accuracy ${(100 * table[t][s].accuracy).toFixed(2)}%`);
-      }
+      });
     }
     timings.corruptions_generate = gen;
     timings.corruptions_predict = pred;

@@ -21,6 +21,7 @@ import {
   rgb2hsv,
 } from '../../src/data/corruptions.js';
 import { CorruptionFiles, readNpy, readSvhnMat } from '../../src/data/npy.js';
+import { corruptSeverities } from '../../src/data/corrupt_parallel.js';
 import { gaussianNoiseSet } from '../../src/data/ood.js';
 import { Rng } from '../../src/util/rng.js';
 import { lcg } from '../helpers.js';
@@ -197,4 +198,17 @@ test('readers: .npy (CIFAR-10-C layout, checked) and MATLAB v5 .mat (SVHN layout
   let m = 0;
   for (const v of g.images) m += v / g.images.length;
   assert.ok(Math.abs(m - 127.5) < 2);
+});
+
+test('worker threads generate exactly what one thread does', () => {
+  const set = {
+    images: img(12, 40 * 3 * 32 * 32),
+    labels: new Int32Array(40),
+    n: 40,
+    shape: [3, 32, 32] as [number, number, number],
+  };
+  for (const t of ['glass_blur', 'shot_noise', 'spatter'] as const) {
+    const par = corruptSeverities(set, t, [2, 5], 4, 3);
+    [2, 5].forEach((s, si) => assert.deepEqual(par[si].images, corruptSet(set, t, s, 4).images, `${t} severity ${s}`));
+  }
 });

@@ -222,7 +222,7 @@ export function suiteEval(v: ParsedOptions): void {
     metrics,
     batch,
     seed,
-    corruptions: { types, severities: sevs, files, limit: corruptionSamples },
+    corruptions: { types, severities: sevs, files, limit: corruptionSamples, threads },
     oodSets,
     oodSamples,
     fgsmSamples,
