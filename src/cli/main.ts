@@ -12,6 +12,7 @@ import { ticketCommand } from './commands/ticket.js';
 import { lotteryCommand } from './commands/lottery.js';
 import { poolCommand } from './commands/pool.js';
 import { interpolateCommand } from './commands/interpolate.js';
+import { statsCommand } from './commands/stats.js';
 
 interface Command {
   summary: string;
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   lottery: lotteryCommand,
   pool: poolCommand,
   interpolate: interpolateCommand,
+  stats: statsCommand,
 };
 
 function usage(): string {
