@@ -12,7 +12,8 @@
  * - **train**: the {@link Trainer} loop and its {@link Hook}s, checkpoints.
  * - **models, data, nn, optim, kernels**: the zoo ({@link createModel}), datasets and loaders, layers with
  *   explicit forward/backward, SGD/AdamW and LR schedules, the kernel backends.
- * - **eval**: predictions and the metrics of SPEC §10 (accuracy, NLL, ECE; ensembles).
+ * - **eval**: predictions and the metrics of SPEC §10 (accuracy, NLL, ECE; ensembles; the suite: corruptions, OOD,
+ *   FGSM, Hessian, sparsity, significance).
  *
  * @packageDocumentation
  */
@@ -90,6 +91,17 @@ export { saveCheckpoint, readCheckpoint, restoreCheckpoint, loadModelState } fro
 // eval
 export { MetricAccumulator, argmaxRow, ECE_BINS, type Metrics } from './eval/metrics.js';
 export { predict, metricsOf, meanPredictions, type Predictions } from './eval/predict.js';
+export { reliabilityDiagram, pooledMetrics, type ReliabilityBin } from './eval/calibration.js';
+export { diversity, type Diversity } from './eval/ensemble.js';
+export { rocAuc, oodScores, oodAuroc, OOD_SCORES, type OodScore } from './eval/ood.js';
+export { ksTwoSample, ksExactP, summarize, type KsResult, type Summary } from './eval/stats.js';
+export { fgsmPixels, fgsmPredictions, inputGradient, FGSM_EPSILON } from './eval/fgsm.js';
+export { topHessianEigenvalue, HESSIAN_STEP, type HessianResult } from './eval/hessian.js';
+export { activationSparsity, sparsityTable, type SparsityTable, type LayerDensity } from './eval/sparsity.js';
+export { runSuite, SUITE_METRICS, type SuiteInput, type SuiteReport, type SuiteMetric } from './eval/suite.js';
+export { CORRUPTIONS, corruptImage, corruptSet, type Corruption } from './data/corruptions.js';
+export { CorruptionFiles, readNpy, readMat, readSvhnMat } from './data/npy.js';
+export { gaussianNoiseSet, uniformNoiseSet, loadOodSet } from './data/ood.js';
 
 // models, data, nn, optim, kernels
 export { createModel, modelInputShape, MODEL_NAMES, isModelName, type ModelOptions } from './models/index.js';

@@ -13,6 +13,10 @@ import { sweepCommand } from './commands/sweep.js';
 import { workerCommand } from './commands/worker.js';
 import { reportCommand } from './commands/report.js';
 import { reproduceCommand } from './commands/reproduce.js';
+import { lotteryCommand } from './commands/lottery.js';
+import { poolCommand } from './commands/pool.js';
+import { interpolateCommand } from './commands/interpolate.js';
+import { statsCommand } from './commands/stats.js';
 
 interface Command {
   summary: string;
@@ -29,6 +33,10 @@ const COMMANDS: Record<string, Command> = {
   worker: workerCommand,
   report: reportCommand,
   reproduce: reproduceCommand,
+  lottery: lotteryCommand,
+  pool: poolCommand,
+  interpolate: interpolateCommand,
+  stats: statsCommand,
 };
 
 function usage(): string {

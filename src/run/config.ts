@@ -124,21 +124,36 @@ export const trainConfigSchema = z
       })
       .strict()
       .optional(),
-    /** A booster over the sparse method: Sup-tickets (SPEC §6). Its cyclic phase uses schedule.cycleEpochs,
-     * lowLr and highLr; the schedule's kind is the normal phase's. */
+    /** A booster over the sparse method: Sup-tickets (SPEC §6; its cyclic phase uses schedule.cycleEpochs, lowLr
+     * and highLr, the schedule's kind is the normal phase's) or EDST (SPEC §8; its own LR from optimizer.lr). */
     booster: z
-      .object({
-        kind: z.literal('suptickets'),
-        cycleRate: z.number().gt(0).lt(1).default(0.1),
-        superpose: z.enum(SUPERPOSE_KINDS as [SuperposeKind, ...SuperposeKind[]]).default('cia'),
-        cimaBeta: fraction.default(0.8),
-        bn: z.enum(['av', 'bu']).default('av'),
-        exploreRate: z.number().gt(0).max(1).default(0.5),
-        exploreCriteria: z.enum(['base', 'code']).default('base'),
-        cyclicUpdates: z.boolean().default(false),
-        includeEndpoint: z.boolean().default(false),
-      })
-      .strict()
+      .discriminatedUnion('kind', [
+        z
+          .object({
+            kind: z.literal('suptickets'),
+            cycleRate: z.number().gt(0).lt(1).default(0.1),
+            superpose: z.enum(SUPERPOSE_KINDS as [SuperposeKind, ...SuperposeKind[]]).default('cia'),
+            cimaBeta: fraction.default(0.8),
+            bn: z.enum(['av', 'bu']).default('av'),
+            exploreRate: z.number().gt(0).max(1).default(0.5),
+            exploreCriteria: z.enum(['base', 'code']).default('base'),
+            cyclicUpdates: z.boolean().default(false),
+            includeEndpoint: z.boolean().default(false),
+          })
+          .strict(),
+        /** EDST (FreeTickets, SPEC §8): exploration phase, then M refinement phases of refineEpochs (default: the
+         * rest split evenly), a free ticket at the end of each, a q-exploration between them. */
+        z
+          .object({
+            kind: z.literal('edst'),
+            exploreEpochs: z.number().int().positive(),
+            members: z.number().int().positive(),
+            refineEpochs: z.number().int().positive().optional(),
+            q: z.number().gt(0).max(1).default(0.8),
+            ticket: z.enum(['final', 'best-val']).default('final'),
+          })
+          .strict(),
+      ])
       .optional(),
     /** Keep checkpoints/epoch-NNNN.safetensors every N epochs (0: only checkpoints/last.safetensors). */
     checkpointEvery: z.number().int().nonnegative().default(0),

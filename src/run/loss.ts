@@ -43,7 +43,7 @@ function makeLoss(c: TrainConfig, kernels: Kernels, classes: number): TrainingLo
 }
 
 /** T·log of the mean of softmax(t_i/T) over the teachers' logits [N, C]. */
-function ensembleLogits(outs: Tensor[], T: number): Tensor {
+export function ensembleLogits(outs: Tensor[], T: number): Tensor {
   const [N, C] = outs[0].shape;
   const mean = new Float32Array(N * C);
   for (const t of outs) {

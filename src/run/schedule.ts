@@ -2,6 +2,7 @@
 // followed by the booster's own (Sup-tickets' cyclic triangle, SPEC §6).
 import { constant, cosine, cyclicTriangle, multistep, phased, warmup, type Schedule } from '../optim/schedules.js';
 import type { TrainConfig } from './config.js';
+import { edstLearningRate } from '../tickets/edst.js';
 
 /** The config's schedule over `epochs` (the run's, or a booster's normal phase). */
 export function makeSchedule(c: TrainConfig, itersPerEpoch: number, epochs = c.epochs): Schedule {
@@ -31,4 +32,10 @@ export function supTicketsSchedule(c: TrainConfig, itersPerEpoch: number, normal
     normalEpochs * itersPerEpoch,
     cyclicTriangle(s.lowLr, s.highLr, s.cycleEpochs, itersPerEpoch),
   );
+}
+
+/** EDST (SPEC §8): lr in the exploration phase; in each refinement phase lr/10 for its first half, lr/100 for
+ * the second, by epoch (tickets/edst.ts edstLearningRate). */
+export function edstSchedule(lr: number, itersPerEpoch: number, exploreEpochs: number, refineEpochs: number): Schedule {
+  return (it) => edstLearningRate(lr, Math.floor(it / itersPerEpoch), { exploreEpochs, refineEpochs });
 }

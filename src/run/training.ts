@@ -24,9 +24,10 @@ import type { Module } from '../nn/module.js';
 import { resolveSparse } from './sparse_settings.js';
 import { DivergenceError, Trainer, type TrainerPosition } from '../train/trainer.js';
 import { makeLoss } from './loss.js';
-import { makeSchedule, supTicketsSchedule } from './schedule.js';
-import { makeSupTickets, planBooster } from './booster.js';
+import { makeSchedule } from './schedule.js';
+import { planBooster } from './booster.js';
 import { saveTicket, ticketFromModel } from '../tickets/ticket.js';
+import type { TensorMap } from '../util/safetensors.js';
 import { errorLine, RunError, UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
 import { createModelFor } from './model_fit.js';
@@ -41,6 +42,30 @@ export interface RunOptions {
   quiet?: boolean;
   /** A line for stderr once everything is validated and the run directory is open (e.g. its automatic name). */
   notice?: string;
+  /** Begin a fresh run from a given state instead of the seed's initialisation (IMP/OMP/LTR rounds, SPEC §5);
+   * ignored on resume, where the checkpoint holds everything. */
+  start?: RunStart;
+}
+
+/** What a caller's extra hooks can build on: the run's model, its sparse hook (null when dense), its epoch length
+ * and class count. */
+export interface RunHookContext {
+  model: Module;
+  sparse: SparseTraining | null;
+  itersPerEpoch: number;
+  classes: number;
+}
+
+/** Where a run begins when it is a round of a lottery pipeline. */
+export interface RunStart {
+  /** The whole model state to load (a rewind point, or a previous round's weights for LTR). */
+  state: TensorMap;
+  /** Fixed masks of the masked weights (the config's sparse method must be static); a prunable weight without
+   * one stays dense. */
+  masks: Map<string, Uint8Array>;
+  /** The epoch training starts at: the LR schedule and the loaders continue from there (rewinding to epoch k
+   * trains epochs k…E). */
+  epoch: number;
 }
 
 export interface RunSummary {
@@ -170,7 +195,7 @@ function writeLayerReport(dir: RunDir, c: TrainConfig, sparse: SparseTraining): 
 export async function runTraining(
   c: TrainConfig,
   o: RunOptions,
-  extraHooks: (ctx: { model: ReturnType<typeof createModel> }) => Hook[] = () => [],
+  extraHooks: (ctx: RunHookContext) => Hook[] = () => [],
 ): Promise<RunSummary> {
   const started = performance.now();
   const data = loadData(c);
@@ -221,15 +246,17 @@ export async function runTraining(
   // Lines of the sparse hook (auto's choices) go through the progress bar, which keeps them off its line.
   const progress = new Progress(`train ${name}`, 'it');
   const ipe = trainLoader.batchesPerEpoch();
-  // A booster gives the sparse method its normal phase: the method's schedules (update end, drop-fraction decay,
-  // GraNet's pruning window) run over it unchanged, as the paper's "base method" (SPEC §6).
+  // A booster says which epochs the sparse method's schedules (update end, drop-fraction decay, GraNet's pruning
+  // window) span — Sup-tickets its normal phase (the paper's "base method", SPEC §6), EDST the whole run.
   const boost = planBooster(c);
-  const log = (line: string) => progress.log(line);
-  const sparse = makeSparse(c, model, kernels, optimizer, data.shape, ipe, boost?.normalEpochs ?? c.epochs, log);
+  const log = (line: string) => {
+    if (!o.quiet) progress.log(line);
+  };
+  const sparse = makeSparse(c, model, kernels, optimizer, data.shape, ipe, boost?.sparseEpochs ?? c.epochs, log);
   const runPath = join(c.runsDir, name);
   const booster =
     boost && sparse
-      ? makeSupTickets(c, {
+      ? boost.hook({
           sparse,
           kernels,
           itersPerEpoch: ipe,
@@ -241,7 +268,12 @@ export async function runTraining(
           log,
         })
       : null;
-  const hooks: Hook[] = [...(sparse ? [sparse] : []), ...(booster ? [booster] : []), ...extraHooks({ model })];
+  const hooks: Hook[] = [
+    ...(sparse ? [sparse] : []),
+    ...(booster ? [booster] : []),
+    ...extraHooks({ model, sparse, itersPerEpoch: ipe, classes: data.classes }),
+  ];
+  if (o.start && o.mode !== 'resume') applyStart(o.start, model, sparse);
   // --resume: the checkpoint is read and restored before the run directory is touched; a truncated one, or
   // one of another architecture or width, is a usage error naming it and leaves the directory as it was.
   let resumeAt: TrainerPosition | undefined;
@@ -282,7 +314,7 @@ export async function runTraining(
     model,
     kernels,
     optimizer,
-    schedule: boost ? supTicketsSchedule(c, ipe, boost.normalEpochs) : makeSchedule(c, ipe),
+    schedule: boost ? boost.schedule(ipe) : makeSchedule(c, ipe),
     loss,
     train: trainLoader,
     evalSets,
@@ -316,6 +348,8 @@ export async function runTraining(
 
   // A failure from here on (a full disk, a damaged metrics.jsonl) releases the run before it reaches the user.
   try {
+    if (!resumeAt && o.start)
+      trainer.position = { ...trainer.position, epoch: o.start.epoch, iteration: o.start.epoch * ipe };
     if (resumeAt) {
       trainer.position = resumeAt;
       // A run resumed under another name or runs directory (a copy) records where it now is.
@@ -406,7 +440,7 @@ export async function runTraining(
       dataset: c.dataset,
       dataDir: c.dataDir,
       valFraction: c.valFraction,
-      method: booster ? `${sparse!.s.method}+suptickets` : (sparse?.s.method ?? 'dense'),
+      method: boost && sparse ? `${sparse.s.method}+${boost.kind}` : (sparse?.s.method ?? 'dense'),
       seed: c.seed,
       epoch: trainer.position.epoch,
       iteration: trainer.position.iteration,
@@ -446,4 +480,16 @@ function failRun(dir: RunDir, summary: RunSummary, failure: unknown): RunError {
   return new RunError(`train: ${summary.reason}; run ${dir.path} ends '${summary.status}', ${left}${bug}`, {
     cause: failure,
   });
+}
+
+/** A lottery round's beginning: the given state (masked), and its masks fixed in the (static) sparse hook. */
+function applyStart(start: RunStart, model: Module, sparse: SparseTraining | null): void {
+  if (!sparse || sparse.s.method !== 'static')
+    throw new UsageError('a run that starts from given masks needs the static sparse method (fixed masks)');
+  try {
+    model.loadStateDict(start.state, { strict: true });
+    sparse.useMasks(start.masks);
+  } catch (e) {
+    throw new UsageError(`start state: ${(e as Error).message.split('\n')[0]}`);
+  }
 }

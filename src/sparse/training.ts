@@ -76,6 +76,10 @@ export interface UpdateControl {
  * gradient growth whatever the base ('code', what the Sup-tickets and FreeTickets code does). */
 export type ExplorationCriteria = 'base' | 'code';
 
+/** What a random growth draws for: a regular update or an exploration, so that the two never share draws when
+ * they fall on one iteration (the key of Rng.derive, with the layer and the iteration). */
+type RandomPurpose = 'grow' | 'explore';
+
 export class SparseTraining implements Hook {
   readonly name = 'sparse';
   readonly masks: Masks;
@@ -330,7 +334,7 @@ export class SparseTraining implements Hook {
       record.dropFraction = p;
       for (const l of this.masks.layers) {
         if (this.keptDense.has(l.name)) continue;
-        const moved = this.pruneAndGrowLayer(l, p, it, this.growth, Math.floor);
+        const moved = this.pruneAndGrowLayer(l, p, it, this.growth, Math.floor, 'grow');
         record.dropped += moved;
         record.grown += moved;
       }
@@ -358,7 +362,7 @@ export class SparseTraining implements Hook {
     const record: UpdateRecord = { iteration, exploration: true, dropFraction: rate, dropped: 0, grown: 0, density: 0 };
     for (const l of this.masks.layers) {
       if (this.keptDense.has(l.name)) continue;
-      const moved = this.pruneAndGrowLayer(l, rate, iteration, growth, Math.ceil);
+      const moved = this.pruneAndGrowLayer(l, rate, iteration, growth, Math.ceil, 'explore');
       record.dropped += moved;
       record.grown += moved;
     }
@@ -374,10 +378,11 @@ export class SparseTraining implements Hook {
     it: number,
     growth: Growth,
     round: (x: number) => number,
+    purpose: RandomPurpose,
   ): number {
-    if (!l.mask) return this.pruneAndGrowCompressed(l, round(p * l.param.csr!.values.length), it, growth);
+    if (!l.mask) return this.pruneAndGrowCompressed(l, round(p * l.param.csr!.values.length), it, growth, purpose);
     const dropScore = magnitude(l.param.data);
-    const growScore = this.growScoresOf(l.name, l.param, it, growth);
+    const growScore = this.growScoresOf(l.name, l.param, it, growth, purpose);
     return pruneAndGrow(l.mask, dropScore, growScore, p, this.select, round).dropped.length;
   }
 
@@ -430,12 +435,18 @@ export class SparseTraining implements Hook {
   }
 
   /** pruneAndGrow on a compressed layer: the same choices, without a dense copy of the weight or its gradient. */
-  private pruneAndGrowCompressed(l: MaskedLayer, k: number, it: number, growth: Growth): number {
+  private pruneAndGrowCompressed(
+    l: MaskedLayer,
+    k: number,
+    it: number,
+    growth: Growth,
+    purpose: RandomPurpose,
+  ): number {
     const W = l.param.csr!;
     if (k === 0) return 0;
     const dropped = new Int32Array(k);
     this.k.topK(dropped, W.values, null, k, false, true);
-    const grown = selectGrowth(W, dropped, k, this.growSource(l, it, growth), this.select);
+    const grown = selectGrowth(W, dropped, k, this.growSource(l, it, growth, purpose), this.select);
     this.setPattern(l, dropped, grown);
     return k;
   }
@@ -448,8 +459,8 @@ export class SparseTraining implements Hook {
     this.lastUpdateMs.rebuild += performance.now() - t0;
   }
 
-  private growSource(l: MaskedLayer, it: number, growth: Growth): ScoreSource {
-    if (growth === 'random') return uniformScores(l.param.size, Rng.derive(this.c.seed, `grow:${l.name}:${it}`));
+  private growSource(l: MaskedLayer, it: number, growth: Growth, purpose: RandomPurpose): ScoreSource {
+    if (growth === 'random') return uniformScores(l.param.size, Rng.derive(this.c.seed, `${purpose}:${l.name}:${it}`));
     if (growth === 'gradient') {
       const W = l.param.csr!;
       const scores = gradientMagnitudes(ownerOf(this.c.model, l.name) as SparseCapable, W.M, W.K);
@@ -467,10 +478,16 @@ export class SparseTraining implements Hook {
     throw new Error(`sparse execution: no compressed growth for ${this.s.method}`);
   }
 
-  private growScoresOf(name: string, param: Parameter, it: number, growth: Growth): Float32Array {
+  private growScoresOf(
+    name: string,
+    param: Parameter,
+    it: number,
+    growth: Growth,
+    purpose: RandomPurpose,
+  ): Float32Array {
     switch (growth) {
       case 'random':
-        return randomScores(param.size, Rng.derive(this.c.seed, `grow:${name}:${it}`));
+        return randomScores(param.size, Rng.derive(this.c.seed, `${purpose}:${name}:${it}`));
       case 'gradient':
         return this.growScores.get(name)!;
       case 'momentum':
@@ -512,6 +529,22 @@ export class SparseTraining implements Hook {
     this.flopsSum = st.flopsSum;
     this.flopsSteps = st.flopsSteps;
     this.updates.splice(0, this.updates.length, ...st.updates);
+  }
+
+  /** Replaces the masks with given ones (a lottery ticket's: IMP/OMP rounds retrain a fixed mask, SPEC §5) before
+   * training starts; a masked layer without an entry becomes dense. Weights and optimiser state are masked. */
+  useMasks(masks: Map<string, ArrayLike<number>>): void {
+    for (const name of masks.keys())
+      if (!this.masks.get(name)) throw new Error(`mask '${name}' names no prunable weight of the model`);
+    for (const l of this.masks.layers) {
+      if (!l.mask) throw new Error(`useMasks: '${l.name}' is already compressed; give masks before training`);
+      const m = masks.get(l.name);
+      if (m && m.length !== l.mask.length)
+        throw new Error(`mask '${l.name}' has ${m.length} entries, the weight ${l.mask.length}`);
+      for (let i = 0; i < l.mask.length; i++) l.mask[i] = m ? (m[i] ? 1 : 0) : 1;
+    }
+    this.masks.maskWeights(this.k, this.optimizerBuffers);
+    this.sparseForwardFlops = this.forwardFlops();
   }
 
   /** The masks of a ticket of the current subnetwork: every masked layer except those the settings keep dense

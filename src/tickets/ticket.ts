@@ -139,8 +139,8 @@ export function loadTicket(path: string, o: { allowDense?: boolean } = {}): Tick
   }
   const provenance = JSON.parse(metadata.provenance ?? '{}') as Provenance;
   const packed = JSON.parse(metadata.masks ?? '{}') as Record<string, string>;
-  if (Object.keys(packed).length === 0 && !o.allowDense && provenance.method !== 'dense')
-    throw new TicketError(`${path}: the ticket has no masks`);
+  if (Object.keys(packed).length === 0 && !o.allowDense)
+    throw new TicketError(`${path}: the ticket has no masks (a dense network: nothing to superpose or prune by mask)`);
   const masks = new Map<string, Uint8Array>();
   for (const [name, b64] of Object.entries(packed)) {
     const w = tensors.get(name);

@@ -113,6 +113,29 @@ test('a run: M cheap tickets, explorations of ceil(0.5·nnz) per layer at each c
   }
 });
 
+test("KD from the run's cheap tickets into one sparse student: --teacher takes the tickets, their ensemble teaches", () => {
+  const tickets = [1, 2, 3].map((j) => join(runs, 'rigl', 'tickets', `cheap-${j}.safetensors`));
+  const r = runCli([
+    ...base.slice(0, 11),
+    ...['--method', 'rigl', '--sparsity', '0.9', '--teacher', tickets.join(','), '--kd-alpha', '0.5'],
+    ...['--runs-dir', runs, '--threads', '1', '--quiet', '--name', 'student'],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const config = JSON.parse(readFileSync(join(runs, 'student', 'config.json'), 'utf8'));
+  assert.deepEqual(config.loss.distill.teacher, tickets);
+  const bad = runCli([
+    ...base.slice(0, 11),
+    '--teacher',
+    join(runs, 'nope.safetensors'),
+    '--runs-dir',
+    runs,
+    '--name',
+    'bad-kd',
+  ]);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /loss\.distill\.teacher/);
+});
+
 test('resume in the middle of the cyclic phase ends exactly where the uninterrupted run does', () => {
   const full = train('full', ['--superpose', 'caa']);
   // Interrupted after 37 iterations (mid cycle 2, after one superposition), then resumed.
@@ -152,7 +175,7 @@ test('bad input: each one line, exit 2, before any training, no run directory', 
   assert.ok(!existsSync(join(runs, 'bad-dense')));
   const cases: [string[], RegExp][] = [
     [['--epochs', '1'], /no tickets \(need at least 2 epochs/],
-    [['--schedule', 'cyclic'], /brings its own cyclic phase/],
+    [['--schedule', 'cyclic'], /brings its own LR schedule; drop --schedule cyclic/],
     [['--superpose', 'avg'], /superpose/],
     [['--booster', 'edst'], /booster/],
   ];

@@ -15,6 +15,8 @@ import { ticketEvaluator } from '../../run/ticket_data.js';
 import { checkCompatible, loadTicket } from '../../tickets/ticket.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
 import { createModelFor } from '../../run/model_fit.js';
+import { SUITE_METRICS } from '../../eval/suite.js';
+import { suiteEval } from './eval_suite.js';
 
 const spec: CommandSpec = {
   name: 'eval',
@@ -48,11 +50,51 @@ const spec: CommandSpec = {
     threads: { type: 'string', value: 'T', description: 'threads [default: all cores]' },
     backend: { type: 'string', value: 'B', default: 'auto', choices: BACKENDS, description: 'kernels' },
     json: { type: 'boolean', description: 'print the metrics as JSON on stdout' },
+    metrics: {
+      type: 'string',
+      value: 'LIST',
+      description: `the evaluation suite: comma-separated ${SUITE_METRICS.join(', ')}, or all (SPEC §10)`,
+    },
+    'corruptions-dir': {
+      type: 'string',
+      value: 'DIR',
+      description: 'real CIFAR-10-C / CIFAR-100-C .npy files (<type>.npy, labels.npy) [default: generate them]',
+    },
+    corruptions: { type: 'string', value: 'LIST', description: 'corruption types [default: all 19]' },
+    severities: { type: 'string', value: 'LIST', description: 'severities [default: 1,2,3,4,5]' },
+    'corruption-samples': {
+      type: 'string',
+      value: 'N',
+      description: 'generate corruptions of the first N test images [default: all]',
+    },
+    'ood-dir': {
+      type: 'string',
+      value: 'NAME=PATH',
+      multiple: true,
+      description: 'an extra OOD set: svhn=test_32x32.mat, cifar100=DIR, cifar10=DIR, mnist=DIR, fashion-mnist=DIR',
+    },
+    'ood-samples': {
+      type: 'string',
+      value: 'N',
+      description: 'samples of the generated OOD sets [default: test size]',
+    },
+    'fgsm-samples': { type: 'string', value: 'N', description: 'attack the first N test images [default: all]' },
+    'hessian-batches': { type: 'string', value: 'N', default: '10', description: 'training batches for the Hessian' },
+    'hessian-batch': { type: 'string', value: 'N', default: '128', description: 'their size' },
+    seed: { type: 'string', value: 'S', default: '0', description: 'seed of generated corruptions, noise, batches' },
+    save: {
+      type: 'boolean',
+      description: "write the report to eval.json in the run directory (the ticket's directory for tickets)",
+    },
   },
   examples: [
     'sparsetickets eval --checkpoint runs/lenet300-mnist-s0/checkpoints/last.safetensors',
     'sparsetickets eval --ticket runs/r/tickets/ultimate.safetensors',
     'sparsetickets eval --ticket runs/r/tickets/cheap-1.safetensors --ticket runs/r/tickets/cheap-2.safetensors',
+    'sparsetickets eval --checkpoint runs/r20/checkpoints/last.safetensors --metrics all --corruption-samples 1000 --save',
+    'sparsetickets eval --checkpoint runs/r20/model.safetensors --metrics corruptions --corruptions-dir ~/CIFAR-10-C --json',
+    'sparsetickets eval --ticket a.safetensors --ticket b.safetensors --metrics calibration,ensemble,ood,fgsm \\\n' +
+      '      --ood-dir svhn=~/svhn/test_32x32.mat --ood-dir cifar100=~/cifar-100-binary',
   ],
 };
 
@@ -61,6 +103,21 @@ export const evalCommand = {
   run(argv: string[]): void {
     const v = parseCommand(spec, argv);
     if (!v) return;
+    if (v.metrics !== undefined) {
+      suiteEval(v);
+      return;
+    }
+    for (const o of [
+      'corruptions-dir',
+      'corruptions',
+      'severities',
+      'corruption-samples',
+      'ood-dir',
+      'ood-samples',
+      'fgsm-samples',
+      'save',
+    ])
+      if (v[o] !== undefined && v[o] !== false) throw new UsageError(`eval: --${o} needs --metrics`);
     if (v.ticket !== undefined) {
       if (v.checkpoint) throw new UsageError('eval: give --checkpoint or --ticket, not both');
       evalTickets(v);

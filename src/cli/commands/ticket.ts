@@ -7,7 +7,14 @@ import { ticketEvaluator } from '../../run/ticket_data.js';
 import { interpolate } from '../../tickets/interpolate.js';
 import { PRUNE_SCOPES, prunableNames, pruneTicket, type PruneOptions, type PruneScope } from '../../tickets/prune.js';
 import { superpose, SUPERPOSE_KINDS, type SuperposeKind } from '../../tickets/superpose.js';
-import { loadTicket, maskNonzeros, saveTicket, TicketError, type Ticket } from '../../tickets/ticket.js';
+import {
+  loadTicket,
+  maskNonzeros,
+  saveTicket,
+  TicketError,
+  type Provenance,
+  type Ticket,
+} from '../../tickets/ticket.js';
 import { numberOption, parseCommandLine, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
 
 const dataOptions = {
@@ -139,13 +146,31 @@ export function describeTicket(t: Ticket) {
   return { layers, prunable_params: params, nonzeros: nnz, density: nnz / params, provenance: t.provenance };
 }
 
-function finish(v: ParsedOptions, file: string, t: Ticket, evaluatorNeeded: boolean, what: string): void {
+/** Runs one operation of the algebra (its TicketErrors are the user's: one line, exit 2), recomputes BatchNorm
+ * statistics for --bn bu, records what was done in the provenance and writes the new ticket. */
+function combine(
+  cmd: string,
+  v: ParsedOptions,
+  make: () => Ticket,
+  done: Pick<Provenance, 'kind' | 'ingredients' | 'operation'>,
+): void {
+  const file = outPath(v, cmd);
+  let t: Ticket;
+  try {
+    t = make();
+  } catch (e) {
+    if (e instanceof TicketError) throw new UsageError(`${cmd}: ${e.message}`);
+    throw e;
+  }
+  const bu = v.bn === 'bu';
+  if (bu) refreshBn(cmd, v, t);
+  t.provenance = { ...t.provenance, ...done, metrics: undefined };
   saveTicket(file, t);
   const d = describeTicket(t);
   if (v.json) process.stdout.write(JSON.stringify({ out: file, ...d }) + '\n');
   process.stderr.write(
-    `${what}: ${file} (${t.provenance.model}, density ${d.density.toFixed(4)} of the prunable weights` +
-      `${evaluatorNeeded ? ', BatchNorm recomputed on the training data' : ''})\n`,
+    `${done.kind}: ${file} (${t.provenance.model}, density ${d.density.toFixed(4)} of the prunable weights` +
+      `${bu ? ', BatchNorm recomputed on the training data' : ''})\n`,
   );
 }
 
@@ -201,73 +226,51 @@ const RUN: Record<string, (v: ParsedOptions, files: string[]) => void> = {
 
   superpose(v, files) {
     const cmd = 'ticket superpose';
-    const file = outPath(v, cmd);
+    outPath(v, cmd);
     const tickets = files.map((f) => load(f));
     const kind = String(v.superpose) as SuperposeKind;
     const beta = numberOption(cmd, v, 'cima-beta', { min: 0, max: 1 });
     const prune = pruneOptions(v, cmd, maskNonzeros(tickets[0]));
-    let t: Ticket;
-    try {
-      t = superpose(tickets, { kind, beta, prune });
-    } catch (e) {
-      if (e instanceof TicketError) throw new UsageError(`${cmd}: ${e.message}`);
-      throw e;
-    }
-    if (v.bn === 'bu') refreshBn(cmd, v, t);
-    t.provenance = {
-      ...t.provenance,
+    combine(cmd, v, () => superpose(tickets, { kind, beta, prune }), {
       kind: 'superposed',
       ingredients: files.map((f) => basename(f)),
-      operation: `${kind} superposition${prune ? `, global magnitude prune after each (scope ${prune.scope})` : ''}, BN ${v.bn}`,
-      metrics: undefined,
-    };
-    finish(v, file, t, v.bn === 'bu', 'superposed');
+      operation: `${kind} superposition${prune ? `, global magnitude prune after each (scope ${prune.scope})` : ''}, BN ${String(v.bn)}`,
+    });
   },
 
   interpolate(v, [a, b]) {
     const cmd = 'ticket interpolate';
-    const file = outPath(v, cmd);
+    outPath(v, cmd);
     if (v.alpha === undefined) throw new UsageError(`${cmd}: --alpha is required`);
     const alpha = numberOption(cmd, v, 'alpha', { min: 0, max: 1 });
-    let t: Ticket;
-    try {
-      t = interpolate(load(a, true), load(b, true), alpha);
-      const prune = pruneOptions(v, cmd);
-      if (prune) pruneTicket(t, prune);
-    } catch (e) {
-      if (e instanceof TicketError) throw new UsageError(`${cmd}: ${e.message}`);
-      throw e;
-    }
-    if (v.bn === 'bu') refreshBn(cmd, v, t);
-    t.provenance = {
-      ...t.provenance,
-      kind: 'interpolated',
-      ingredients: [basename(a), basename(b)],
-      operation: `${alpha}·A + ${+(1 - alpha).toFixed(6)}·B${v.density !== undefined ? `, pruned to ${String(v.density)}` : ''}`,
-      metrics: undefined,
-    };
-    finish(v, file, t, v.bn === 'bu', 'interpolated');
+    const prune = pruneOptions(v, cmd);
+    const [ta, tb] = [load(a, true), load(b, true)];
+    combine(
+      cmd,
+      v,
+      () => {
+        const t = interpolate(ta, tb, alpha);
+        return prune ? pruneTicket(t, prune) : t;
+      },
+      {
+        kind: 'interpolated',
+        ingredients: [basename(a), basename(b)],
+        operation: `${alpha}·A + ${+(1 - alpha).toFixed(6)}·B${prune ? `, pruned to ${String(v.density)}` : ''}`,
+      },
+    );
   },
 
   prune(v, [src]) {
     const cmd = 'ticket prune';
-    const file = outPath(v, cmd);
+    outPath(v, cmd);
     if (v.density === undefined) throw new UsageError(`${cmd}: --density is required`);
+    const options = pruneOptions(v, cmd)!;
     const t = load(src, true);
-    try {
-      pruneTicket(t, pruneOptions(v, cmd)!);
-    } catch (e) {
-      if (e instanceof TicketError) throw new UsageError(`${cmd}: ${e.message}`);
-      throw e;
-    }
-    t.provenance = {
-      ...t.provenance,
+    combine(cmd, v, () => pruneTicket(t, options), {
       kind: 'pruned',
       ingredients: [basename(src)],
       operation: `${String(v.pruning)} magnitude prune to ${String(v.density)} (scope ${String(v.scope)})`,
-      metrics: undefined,
-    };
-    finish(v, file, t, false, 'pruned');
+    });
   },
 };
 

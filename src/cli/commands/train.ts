@@ -9,13 +9,13 @@ import { defaultRunName, runTraining, type RunSummary } from '../../run/training
 import type { SupTicketsReport } from '../../tickets/suptickets.js';
 import { signalExitCode } from '../../run/signals.js';
 
-const spec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'train',
   summary:
     'Train a zoo model on a dataset. Options come from --config (YAML or JSON), overridden by flags; with no\n' +
     'arguments, lenet300 trains on MNIST for 3 epochs. Writes runs/<name>/ (config.json, metrics.jsonl,\n' +
     'summary.json, checkpoints/last.safetensors, and model.safetensors: the final network, loadable by PyTorch\n' +
-    'as is); --booster suptickets adds tickets/. Ctrl-C, SIGTERM and SIGHUP save a checkpoint that --resume\n' +
+    'as is); --booster suptickets|edst adds tickets/. Ctrl-C, SIGTERM and SIGHUP save a checkpoint that --resume\n' +
     'continues. A run that diverges (a non-finite loss) or fails stops with summary status diverged or failed\n' +
     'and exit code 1, keeping its last good checkpoint.',
   options: {
@@ -70,7 +70,22 @@ const spec: CommandSpec = {
       value: 'B',
       description:
         'suptickets: the last --cycle-rate of the epochs is cyclic; a cheap ticket per cycle, superposed into\n' +
-        '                               runs/<name>/tickets/ultimate.safetensors (SPEC §6) [default: none]',
+        '                               runs/<name>/tickets/ultimate.safetensors (SPEC §6); edst: FreeTickets\n' +
+        '                               exploration + --members refinement phases, a free ticket each (SPEC §8)\n' +
+        '                               [default: none]',
+    },
+    'explore-epochs': { type: 'string', value: 'E', description: 'edst: t_ex, epochs of the exploration phase' },
+    members: { type: 'string', value: 'M', description: 'edst: free tickets (refinement phases)' },
+    'refine-epochs': {
+      type: 'string',
+      value: 'E',
+      description: 'edst: t_re, epochs per refinement phase [default: the rest split evenly]',
+    },
+    q: { type: 'string', value: 'Q', description: 'edst: rate of the exploration between phases [default: 0.8]' },
+    'member-ticket': {
+      type: 'string',
+      value: 'T',
+      description: "edst: a phase's ticket: final | best-val [default: final]",
     },
     'cycle-rate': {
       type: 'string',
@@ -212,6 +227,7 @@ const spec: CommandSpec = {
     'sparsetickets train --name lenet300-dense --resume',
     'sparsetickets train --model lenet300 --epochs 20 --method rigl --sparsity 0.98 --update-interval 100 --drop-fraction 0.3',
     'sparsetickets train --model lenet300 --epochs 30 --method rigl --sparsity 0.9 --booster suptickets --cycle-epochs 1 --superpose caa',
+    'sparsetickets train --model lenet300 --epochs 45 --method rigl --sparsity 0.8 --drop-schedule constant --drop-fraction 0.5 --update-end never --booster edst --explore-epochs 15 --members 3',
   ],
 };
 
@@ -219,7 +235,7 @@ const num = (v: ParsedOptions, name: string, integer = false) =>
   v[name] === undefined ? undefined : numberOption('train', v, name, integer ? { integer: true } : {});
 
 /** Flags as a partial config (undefined where the flag was not given). */
-function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
+export function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
   const milestones =
     v.milestones === undefined
       ? undefined
@@ -272,6 +288,11 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
   };
   const booster = {
     kind: v.booster,
+    exploreEpochs: num(v, 'explore-epochs', true),
+    members: num(v, 'members', true),
+    refineEpochs: num(v, 'refine-epochs', true),
+    q: num(v, 'q'),
+    ticket: v['member-ticket'],
     cycleRate: num(v, 'cycle-rate'),
     superpose: v.superpose,
     cimaBeta: num(v, 'cima-beta'),
@@ -284,7 +305,10 @@ function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
   const teachers = list('teacher');
   return {
     sparse: Object.values(sparse).some((x) => x !== undefined) ? sparse : undefined,
-    booster: Object.values(booster).some((x) => x !== undefined) ? booster : undefined,
+    // Only the booster keys given: each kind's schema rejects the other kind's.
+    booster: Object.values(booster).some((x) => x !== undefined)
+      ? Object.fromEntries(Object.entries(booster).filter(([, x]) => x !== undefined))
+      : undefined,
     model: v.model,
     mode: v.mode,
     width: num(v, 'width'),

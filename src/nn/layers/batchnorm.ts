@@ -11,7 +11,7 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
-abstract class BatchNorm extends Module {
+export abstract class BatchNorm extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter;
   readonly runningMean: StateBuffer;

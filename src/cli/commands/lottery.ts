@@ -1,0 +1,166 @@
+// `sparsetickets lottery`: lottery tickets by iterative magnitude pruning with rewinding (IMP), one-shot
+// pruning (OMP) or learning-rate rewinding (LTR), SPEC §5 — one pipeline directory with a run per round.
+import { join } from 'node:path';
+import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../../run/config.js';
+import { LOTTERY_KINDS, runLottery, type LotteryKind, type LotterySettings } from '../../tickets/lottery.js';
+import { numberOption, parseCommand, UsageError, type CommandSpec, type OptionSpec } from '../args.js';
+import { flagsToConfig, spec as trainSpec } from './train.js';
+
+// The training flags a round takes: everything of `train` but the sparse method and booster (the pipeline makes
+// the masks), --overwrite and --resume (the pipeline's own).
+const NOT_FOR_ROUNDS = new Set([
+  'method',
+  'sparsity',
+  'distribution',
+  'erk-power',
+  'dense-first',
+  'dense-last',
+  'dense-layers',
+  'layer-density',
+  'update-interval',
+  'drop-fraction',
+  'drop-schedule',
+  'update-end',
+  'initial-density',
+  'final-density',
+  'prune-start-epoch',
+  'prune-end-epoch',
+  'pruning',
+  'booster',
+  'cycle-rate',
+  'superpose',
+  'cima-beta',
+  'bn',
+  'explore-rate',
+  'explore-criteria',
+  'cyclic-updates',
+  'include-endpoint',
+  'overwrite',
+  'resume',
+  'json',
+  'halt-after',
+]);
+
+const roundOptions = Object.fromEntries(
+  Object.entries(trainSpec.options).filter(([k]) => !NOT_FOR_ROUNDS.has(k)),
+) as Record<string, OptionSpec>;
+
+const spec: CommandSpec = {
+  name: 'lottery',
+  summary:
+    'Lottery tickets (SPEC §5). Round 0 trains the dense network; every later round prunes the previous\n' +
+    "round's ticket by global magnitude (IMP/LTR: --rate of the remaining weights, to density (1−r)^j; OMP: once, to\n" +
+    '--density), then IMP/OMP rewind the whole model state to --rewind-epoch k (0: initialisation) and retrain\n' +
+    'epochs k…E with a fresh optimiser; LTR keeps the trained weights and rewinds only the LR schedule. Writes\n' +
+    'runs/<name>/ (lottery.json, rewind.safetensors, round-NN/ run directories whose model.safetensors is the\n' +
+    "round's ticket, rounds.md/json). Interrupt anywhere; --resume finishes it with the same result.",
+  options: {
+    ...roundOptions,
+    kind: { type: 'string', value: 'K', default: 'imp', choices: LOTTERY_KINDS, description: 'imp | omp | ltr' },
+    rounds: {
+      type: 'string',
+      value: 'R',
+      default: '5',
+      description: 'IMP/LTR: tickets at density (1−r)^j, j = 0…R−1 (round 0 dense)',
+    },
+    rate: {
+      type: 'string',
+      value: 'r',
+      default: '0.2',
+      description: 'fraction of the remaining weights pruned a round',
+    },
+    density: { type: 'string', value: 'D', description: 'OMP: the target density of its one prune' },
+    'rewind-epoch': {
+      type: 'string',
+      value: 'k',
+      default: '0',
+      description: 'epoch rewound to (0: initialisation; Lottery Pools 9, ToST 33 of 182)',
+    },
+    scope: {
+      type: 'string',
+      value: 'S',
+      default: 'all',
+      choices: ['all', 'conv-only'],
+      description: 'pruned weights: every Conv/Linear weight, or the convolutions only (Linear dense)',
+    },
+    ticket: {
+      type: 'string',
+      value: 'T',
+      default: 'final',
+      choices: ['final', 'best-val'],
+      description: "a round's ticket: its final-epoch or its best-validation weights",
+    },
+    resume: { type: 'boolean', description: 'continue the pipeline of this name (its stored settings)' },
+    'halt-after': {
+      type: 'string',
+      value: 'N',
+      description: 'testing: interrupt after N iterations of this invocation',
+    },
+    json: { type: 'boolean', description: 'print the pipeline summary as JSON on stdout' },
+  },
+  examples: [
+    'sparsetickets lottery --model lenet300 --epochs 10 --rounds 8 --rate 0.2 --name lth',
+    'sparsetickets lottery --model resnet20 --dataset cifar10 --data-dir ../shared/datasets/cifar10-jpeg --epochs 30 --rounds 11 --rewind-epoch 2 --scope conv-only --name imp',
+    'sparsetickets lottery --kind omp --density 0.1 --model lenet300 --epochs 10 --name omp',
+    'sparsetickets lottery --name lth --resume',
+  ],
+};
+
+export const lotteryCommand = {
+  summary: 'lottery tickets: IMP with rewinding, OMP, LTR (a pipeline of rounds)',
+  async run(argv: string[]): Promise<void> {
+    const v = parseCommand(spec, argv);
+    if (!v) return;
+    const runsDir = String(v['runs-dir'] ?? 'runs');
+    let config: TrainConfig;
+    let settings: LotterySettings;
+    let name: string;
+    if (v.resume) {
+      if (v.name === undefined) throw new UsageError('lottery --resume: --name NAME of the pipeline is required');
+      name = String(v.name);
+      const stored = readConfigFile(join(runsDir, name, 'lottery.json')) as {
+        settings: LotterySettings;
+        config: unknown;
+      };
+      settings = stored.settings;
+      config = validateConfig(stored.config as Record<string, unknown>, 'stored pipeline config');
+    } else {
+      const file = v.config ? readConfigFile(String(v.config)) : {};
+      config = validateConfig(
+        mergeConfig(mergeConfig(DEFAULT_TRAIN as Record<string, unknown>, file), flagsToConfig(v)),
+        v.config ? String(v.config) : 'flags',
+      );
+      name = String(v.name ?? `${config.model}-${config.dataset}-${String(v.kind)}-s${config.seed}`);
+      settings = {
+        kind: String(v.kind) as LotteryKind,
+        rounds: numberOption('lottery', v, 'rounds', { integer: true }),
+        rate: numberOption('lottery', v, 'rate'),
+        density: v.density === undefined ? undefined : numberOption('lottery', v, 'density'),
+        rewindEpoch: numberOption('lottery', v, 'rewind-epoch', { integer: true }),
+        scope: String(v.scope) as 'all' | 'conv-only',
+        ticket: String(v.ticket) as 'final' | 'best-val',
+      };
+    }
+    const haltAfter =
+      v['halt-after'] === undefined ? undefined : numberOption('lottery', v, 'halt-after', { min: 1, integer: true });
+    const summary = await runLottery(config, settings, {
+      name,
+      runsDir,
+      resume: Boolean(v.resume),
+      quiet: Boolean(v.quiet),
+      haltAfter,
+      log: (line) => process.stderr.write(line + '\n'),
+    });
+    if (v.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    for (const r of summary.rounds)
+      process.stderr.write(
+        `round ${r.round}: density ${r.density.toFixed(4)}, test accuracy ${r.test ? (100 * r.test.accuracy).toFixed(2) + '%' : 'n/a'} (${r.status})\n`,
+      );
+    if (summary.status === 'interrupted') {
+      process.stderr.write(
+        `interrupted; continue with: sparsetickets lottery --name ${name}${runsDir === 'runs' ? '' : ` --runs-dir ${runsDir}`} --resume\n`,
+      );
+      process.exitCode = 130;
+    }
+  },
+};

@@ -1,0 +1,326 @@
+// Lottery tickets (SPEC §5): iterative magnitude pruning with rewinding (IMP), one-shot magnitude pruning (OMP)
+// and learning-rate rewinding (LTR), as a pipeline of training runs in one directory:
+//   <runs>/<name>/lottery.json      the settings and the base config
+//   <runs>/<name>/rewind.safetensors the whole model state at the rewind point (epoch k of round 0)
+//   <runs>/<name>/round-NN/         each round a run directory (model.safetensors is its ticket)
+//   <runs>/<name>/rounds.json, rounds.md  the table of rounds
+// Round 0 trains the dense network for epochs 0…E. Round j ≥ 1 prunes the previous round's ticket (its final
+// weights; option: its best-validation weights) by global magnitude over the scope to density (1 − r)^j (IMP, LTR;
+// OMP: once, to the target density), then IMP restores the rewind point's whole state and trains epochs k…E with
+// the LR schedule resumed at k and a fresh optimiser; LTR keeps the previous weights (masked) and rewinds only the
+// schedule. Finished rounds are never redone: re-running the pipeline resumes the round in progress from its
+// checkpoint, so an interrupted pipeline ends exactly as an uninterrupted one.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Metrics } from '../eval/metrics.js';
+import { zerosAt } from '../sparse/distribution.js';
+import type { SparseTraining } from '../sparse/training.js';
+import type { EpochRecord, Hook, StepContext } from '../train/hooks.js';
+import type { Trainer } from '../train/trainer.js';
+import { writeFileAtomic } from '../train/rundir.js';
+import { UsageError } from '../util/errors.js';
+import type { TrainConfig } from '../run/config.js';
+import { runTraining, type RunSummary } from '../run/training.js';
+import { prunableNames, pruneTicket } from './prune.js';
+import { cloneTicket, loadTicket, maskNonzeros, saveTicket, ticketFromModel, type Ticket } from './ticket.js';
+
+export type LotteryKind = 'imp' | 'omp' | 'ltr';
+export const LOTTERY_KINDS: readonly LotteryKind[] = ['imp', 'omp', 'ltr'];
+
+export interface LotterySettings {
+  kind: LotteryKind;
+  /** IMP/LTR: tickets at density (1 − r)^j, j = 0 … rounds − 1 (round 0 is the dense network). OMP: 2. */
+  rounds: number;
+  /** r: the fraction of the remaining weights each IMP/LTR round prunes (0.2). */
+  rate: number;
+  /** OMP: the target density of the one prune. */
+  density?: number;
+  /** k: the epoch rewound to (0: initialisation, vanilla LTH; Lottery Pools 9, ToST 33 of 182). */
+  rewindEpoch: number;
+  /** Which weights are pruned: every Conv2d/Linear weight, or the convolutions only (Lottery Pools, ToST). */
+  scope: 'all' | 'conv-only';
+  /** The round's ticket: its final-epoch weights, or its best-validation checkpoint (the Lottery Pools code). */
+  ticket: 'final' | 'best-val';
+}
+
+export interface RoundRecord {
+  round: number;
+  /** Density of the weights in scope, and over every prunable weight. */
+  density: number;
+  overall_density: number;
+  nonzeros: number;
+  status: RunSummary['status'];
+  test?: Metrics;
+  val?: Metrics;
+  best_val?: { epoch: number; accuracy: number };
+  /** The round's ticket file, relative to the pipeline directory. */
+  ticket: string;
+  wall_seconds: number;
+}
+
+export interface LotterySummary {
+  pipeline: string;
+  kind: LotteryKind;
+  status: 'completed' | 'interrupted';
+  rounds: RoundRecord[];
+}
+
+/** Kept weights of round j over a scope of n weights: n − round((1 − (1−r)^j)·n), i.e. density (1 − r)^j with
+ * SPEC §4's exact counts. */
+export function roundKeep(n: number, rate: number, j: number): number {
+  return n - zerosAt(n, (1 - rate) ** j);
+}
+
+/** Everything checkable before work: one line each (exit 2 at the command line). */
+export function checkLottery(c: TrainConfig, s: LotterySettings): void {
+  if ((c.sparse?.method ?? 'dense') !== 'dense')
+    throw new UsageError(`lottery: the pipeline finds its own masks; drop sparse.method ${c.sparse!.method}`);
+  if (c.booster) throw new UsageError('lottery: a booster does not apply to lottery rounds');
+  if (!(s.rate > 0 && s.rate < 1)) throw new UsageError(`lottery: --rate must be in (0, 1), got ${s.rate}`);
+  if (!(Number.isInteger(s.rounds) && s.rounds >= 2))
+    throw new UsageError(`lottery: --rounds must be an integer ≥ 2 (round 0 is the dense network), got ${s.rounds}`);
+  if (!(Number.isInteger(s.rewindEpoch) && s.rewindEpoch >= 0 && s.rewindEpoch < c.epochs))
+    throw new UsageError(
+      `lottery: --rewind-epoch ${s.rewindEpoch} must be an epoch before the end of training (0 … ${c.epochs - 1})`,
+    );
+  if (s.kind === 'omp' && !(s.density !== undefined && s.density > 0 && s.density < 1))
+    throw new UsageError('lottery: OMP needs --density in (0, 1), the target of its one prune');
+  if (s.ticket === 'best-val' && c.valFraction === 0)
+    throw new UsageError('lottery: --ticket best-val needs a validation split (--val-fraction > 0)');
+}
+
+/** Saves the whole model state when training reaches the rewind point (before the first step of epoch k). */
+class RewindPoint implements Hook {
+  readonly name = 'rewind-point';
+  constructor(
+    private readonly file: string,
+    private readonly iteration: number,
+    private readonly provenance: () => Ticket['provenance'],
+  ) {}
+
+  beforeStep(ctx: StepContext): void {
+    if (ctx.iteration !== this.iteration || existsSync(this.file)) return;
+    saveTicket(this.file, ticketFromModel(ctx.trainer.model, new Map(), { ...this.provenance(), kind: 'rewind' }));
+  }
+}
+
+/** Keeps the round's best-validation weights as a ticket (best.safetensors), when the pipeline asks for them. */
+class BestValidation implements Hook {
+  readonly name = 'best-validation';
+  private best = -1;
+  constructor(
+    private readonly file: string,
+    private readonly masks: () => Map<string, ArrayLike<number>>,
+    private readonly provenance: () => Ticket['provenance'],
+  ) {}
+
+  epochEnd(record: EpochRecord, trainer: Trainer): void {
+    const acc = record.eval.val?.accuracy;
+    if (acc === undefined || acc <= this.best) return;
+    this.best = acc;
+    saveTicket(
+      this.file,
+      ticketFromModel(trainer.model, this.masks(), {
+        ...this.provenance(),
+        epoch: record.epoch,
+        iteration: record.iteration,
+        kind: 'best-val',
+        metrics: record.eval,
+      }),
+    );
+  }
+
+  saveState(): unknown {
+    return { best: this.best };
+  }
+
+  loadState(state: unknown): void {
+    this.best = (state as { best: number }).best;
+  }
+}
+
+const roundName = (j: number) => `round-${String(j).padStart(2, '0')}`;
+
+export interface LotteryOptions {
+  name: string;
+  runsDir: string;
+  /** Continue an existing pipeline (its stored settings); otherwise it must not exist unless overwrite. */
+  resume?: boolean;
+  quiet?: boolean;
+  /** Testing aid: interrupt the pipeline after this many training iterations of this invocation (any round). */
+  haltAfter?: number;
+  log?: (line: string) => void;
+}
+
+export async function runLottery(c: TrainConfig, s: LotterySettings, o: LotteryOptions): Promise<LotterySummary> {
+  checkLottery(c, s);
+  const dir = join(o.runsDir, o.name);
+  const settingsFile = join(dir, 'lottery.json');
+  if (!o.resume && existsSync(dir))
+    throw new UsageError(`lottery: ${dir} already exists; pass --resume to continue it or choose another --name`);
+  if (o.resume && !existsSync(settingsFile)) throw new UsageError(`lottery --resume: ${dir} holds no pipeline`);
+  mkdirSync(dir, { recursive: true });
+  if (!o.resume) writeFileAtomic(settingsFile, JSON.stringify({ settings: s, config: c }, null, 2) + '\n');
+  const log = o.log ?? (() => {});
+  const rounds = s.kind === 'omp' ? 2 : s.rounds;
+  const records: RoundRecord[] = [];
+  const rewindFile = join(dir, 'rewind.safetensors');
+  let previous: Ticket | null = null;
+  let budget = o.haltAfter;
+  let classes = 0;
+  const provenance = (j: number) => ({
+    model: c.model,
+    width: c.width,
+    classes,
+    dataset: c.dataset,
+    dataDir: c.dataDir,
+    valFraction: c.valFraction,
+    method: s.kind,
+    seed: c.seed,
+    source: join(dir, roundName(j)),
+  });
+
+  for (let j = 0; j < rounds; j++) {
+    const name = roundName(j);
+    const roundDir = join(dir, name);
+    const summaryFile = join(roundDir, 'summary.json');
+    const done =
+      existsSync(summaryFile) && (JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary).status === 'completed';
+    const config: TrainConfig = {
+      ...c,
+      name,
+      runsDir: dir,
+      // Rounds after the first retrain a fixed mask: the static method, its masks given at the start.
+      sparse: j === 0 ? undefined : staticSparse(c),
+    };
+    let summary: RunSummary;
+    if (done) {
+      summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
+    } else {
+      const resume = existsSync(join(roundDir, 'checkpoints', 'last.safetensors'));
+      const start = j === 0 || resume ? undefined : nextStart(s, j, previous!, rewindFile);
+      const hooks = (sparse: () => SparseTraining | null, iteration: (epoch: number) => number): Hook[] => {
+        const out: Hook[] = [];
+        if (j === 0 && s.kind !== 'ltr')
+          out.push(new RewindPoint(rewindFile, iteration(s.rewindEpoch), () => ({ ...provenance(0), density: 1 })));
+        if (s.ticket === 'best-val')
+          out.push(
+            new BestValidation(
+              join(roundDir, 'best.safetensors'),
+              () => sparse()?.ticketMasks() ?? new Map(),
+              () => ({ ...provenance(j), density: 1 }),
+            ),
+          );
+        return out;
+      };
+      log(
+        `${o.name}: ${name} ${resume ? 'resumes' : 'starts'}${start ? ` at density ${start.density.toFixed(4)}` : ''}`,
+      );
+      if (budget !== undefined && budget <= 0)
+        return { pipeline: dir, kind: s.kind, status: 'interrupted', rounds: records };
+      let steps = 0;
+      const counter: Hook = { name: 'step-counter', afterStep: () => void steps++ };
+      summary = await runTraining(
+        config,
+        { mode: resume ? 'resume' : 'overwrite', quiet: o.quiet, haltAfter: budget, start: start?.run },
+        (ctx) => {
+          classes = ctx.classes;
+          return [
+            ...hooks(
+              () => ctx.sparse,
+              (epoch) => epoch * ctx.itersPerEpoch,
+            ),
+            counter,
+          ];
+        },
+      );
+      if (budget !== undefined) budget -= steps;
+    }
+    const ticketFile = s.ticket === 'best-val' ? 'best.safetensors' : 'model.safetensors';
+    const record = roundRecord(j, summary, s, join(name, ticketFile), dir);
+    records.push(record);
+    writeRounds(dir, s, records);
+    if (summary.status !== 'completed') return { pipeline: dir, kind: s.kind, status: 'interrupted', rounds: records };
+    previous = loadTicket(join(dir, name, ticketFile), { allowDense: true });
+  }
+  return { pipeline: dir, kind: s.kind, status: 'completed', rounds: records };
+}
+
+function staticSparse(c: TrainConfig): TrainConfig['sparse'] {
+  // The placeholder masks of 'static' (uniform, dense) are replaced by the pipeline's before the first step.
+  return {
+    method: 'static',
+    sparsity: 0,
+    distribution: 'uniform',
+    denseFirst: false,
+    denseLast: false,
+    denseLayers: [],
+    layerDensities: {},
+    updateInterval: 100,
+    snfsMomentum: c.sparse?.snfsMomentum ?? 0.9,
+  };
+}
+
+/** The mask of round j from the previous round's ticket, and where its training starts (SPEC §5). */
+function nextStart(s: LotterySettings, j: number, previous: Ticket, rewindFile: string) {
+  const pruned = pruneTicket(cloneTicket(previous), keepOptions(s, previous, j));
+  const scope = prunableNames(pruned, s.scope);
+  const n = scope.reduce((a, name) => a + pruned.state.get(name)!.data.length, 0);
+  const kept = scope.reduce((a, name) => a + (pruned.masks.get(name)?.reduce((x, y) => x + y, 0) ?? 0), 0);
+  // IMP and OMP rewind the whole state to the rewind point; LTR keeps the trained weights (masked on load).
+  const state = s.kind === 'ltr' ? pruned.state : loadTicket(rewindFile, { allowDense: true }).state;
+  return { density: kept / n, run: { state, masks: pruned.masks, epoch: s.rewindEpoch } };
+}
+
+function keepOptions(s: LotterySettings, t: Ticket, j: number) {
+  const names = prunableNames(t, s.scope);
+  const n = names.reduce((a, name) => a + t.state.get(name)!.data.length, 0);
+  const keep = s.kind === 'omp' ? n - zerosAt(n, s.density!) : roundKeep(n, s.rate, j);
+  return { scope: s.scope, pruning: 'global' as const, keep };
+}
+
+function roundRecord(j: number, summary: RunSummary, s: LotterySettings, ticket: string, dir: string): RoundRecord {
+  const file = join(dir, ticket);
+  let density = 1;
+  let overall = 1;
+  let nonzeros = 0;
+  if (existsSync(file)) {
+    const t = loadTicket(file, { allowDense: true });
+    const all = prunableNames(t, 'all');
+    const scope = prunableNames(t, s.scope);
+    const count = (names: string[]) =>
+      names.reduce((a, n) => a + (t.masks.get(n)?.reduce((x, y) => x + y, 0) ?? t.state.get(n)!.data.length), 0);
+    const size = (names: string[]) => names.reduce((a, n) => a + t.state.get(n)!.data.length, 0);
+    density = count(scope) / size(scope);
+    overall = count(all) / size(all);
+    nonzeros = t.masks.size ? maskNonzeros(t) : size(all);
+  }
+  return {
+    round: j,
+    density,
+    overall_density: overall,
+    nonzeros,
+    status: summary.status,
+    test: summary.final.test,
+    val: summary.final.val,
+    best_val: summary.best_val,
+    ticket,
+    wall_seconds: Math.round(summary.wall_seconds * 10) / 10,
+  };
+}
+
+function writeRounds(dir: string, s: LotterySettings, records: RoundRecord[]): void {
+  writeFileAtomic(join(dir, 'rounds.json'), JSON.stringify(records, null, 2) + '\n');
+  const pct = (m?: Metrics) => (m ? (100 * m.accuracy).toFixed(2) : '—');
+  const lines = [
+    `# ${s.kind.toUpperCase()} rounds (rate ${s.rate}, rewind epoch ${s.rewindEpoch}, scope ${s.scope}, ticket ${s.ticket})`,
+    '',
+    '| round | density (scope) | density (all prunable) | test acc % | val acc % | ticket |',
+    '|---|---|---|---|---|---|',
+    ...records.map(
+      (r) =>
+        `| ${r.round} | ${r.density.toFixed(4)} | ${r.overall_density.toFixed(4)} | ${pct(r.test)} | ${pct(r.val)} | ${r.ticket} |`,
+    ),
+  ];
+  writeFileAtomic(join(dir, 'rounds.md'), lines.join('\n') + '\n');
+}
