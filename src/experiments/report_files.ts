@@ -3,27 +3,10 @@
 // to a temporary name and renamed.
 import { join } from 'node:path';
 import { makeDirs, writeFileAtomic } from '../train/rundir.js';
-import { fileError } from '../util/errors.js';
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { reportPlots, renderPlot, type RenderedPlot } from './plots.js';
 import { flagOf, metricColumns, toCsv, toJson, toLatex, toMarkdown, type Report } from './report.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-function writeBinaryAtomic(path: string, data: Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
-    throw fileError(e, 'write', path);
-  }
-}
 
 export function toHtml(rep: Report, plots: RenderedPlot[], title: string): string {
   const md = toMarkdown(rep).trim().split('\n');
@@ -95,7 +78,7 @@ export async function writeReport(rep: Report, outDir: string, title: string): P
   put('report.tex', toLatex(rep));
   for (const p of plots) {
     put(`plots/${p.name}.svg`, p.svg);
-    writeBinaryAtomic(join(outDir, 'plots', `${p.name}.png`), p.png);
+    writeFileAtomic(join(outDir, 'plots', `${p.name}.png`), p.png);
     files.push(join(outDir, 'plots', `${p.name}.png`));
   }
   put('report.html', toHtml(rep, plots, title));

@@ -26,7 +26,7 @@ export class RunDirError extends UsageError {
 
 /** Writes `content` to a temporary file beside `path` and renames it over `path`; on failure (a full disk)
  * the temporary file is removed and the error names `path`. */
-export function writeFileAtomic(path: string, content: string): void {
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, content);

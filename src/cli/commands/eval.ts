@@ -1,21 +1,18 @@
 // `sparsetickets eval`: accuracy, NLL and ECE of a checkpoint on a dataset split.
 import { BatchLoader } from '../../data/loader.js';
 import { DataError } from '../../data/dataset.js';
-import { DATASET_NAMES, isDatasetName, loadDataset } from '../../data/registry.js';
+import { DATASET_NAMES, loadDataset } from '../../data/registry.js';
 import { splitValidation } from '../../data/split.js';
 import { MetricAccumulator } from '../../eval/metrics.js';
 import { BACKENDS, getKernels, type Backend } from '../../kernels/index.js';
-import { MODEL_NAMES, isModelName } from '../../models/index.js';
 import { CrossEntropyLoss } from '../../nn/loss.js';
-import { loadModelState, readCheckpoint } from '../../train/checkpoint.js';
-import { existsSync } from 'node:fs';
+import { loadModelState } from '../../train/checkpoint.js';
 import type { Metrics } from '../../eval/metrics.js';
 import { meanPredictions, metricsOf } from '../../eval/predict.js';
-import { ticketEvaluator } from '../../run/ticket_data.js';
-import { checkCompatible, loadTicket } from '../../tickets/ticket.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
 import { createModelFor } from '../../run/model_fit.js';
 import { SUITE_METRICS } from '../../eval/suite.js';
+import { checkpointInput, ticketInput } from './eval_inputs.js';
 import { suiteEval } from './eval_suite.js';
 
 const spec: CommandSpec = {
@@ -124,24 +121,7 @@ export const evalCommand = {
       return;
     }
     if (!v.checkpoint) throw new UsageError('eval: --checkpoint FILE or --ticket FILE is required');
-    let ck;
-    try {
-      ck = readCheckpoint(String(v.checkpoint));
-    } catch (e) {
-      throw new UsageError(`eval: ${(e as Error).message}`);
-    }
-    const stored = ck.metadata.config ? (JSON.parse(ck.metadata.config) as Record<string, unknown>) : {};
-    const model = String(v.model ?? stored.model ?? '');
-    if (!isModelName(model))
-      throw new UsageError(
-        model
-          ? `eval: unknown model '${model}'; valid models: ${MODEL_NAMES.join(', ')}`
-          : 'eval: the checkpoint has no config; pass --model',
-      );
-    const datasetName = String(v.dataset ?? stored.dataset ?? '');
-    if (!isDatasetName(datasetName))
-      throw new UsageError(`eval: unknown dataset '${datasetName}'; valid datasets: ${DATASET_NAMES.join(', ')}`);
-    const width = v.width !== undefined ? numberOption('eval', v, 'width', { min: 1e-3 }) : Number(stored.width ?? 1);
+    const { ck, stored, model, dataset: datasetName, width } = checkpointInput(v);
     const batch = numberOption('eval', v, 'batch', { min: 1, integer: true });
     const threads = v.threads === undefined ? undefined : numberOption('eval', v, 'threads', { min: 1, integer: true });
     let data;
@@ -196,32 +176,10 @@ export const evalCommand = {
 /** eval --ticket A [--ticket B …]: each ticket's metrics on the split, and the prediction ensemble's (mean of
  * softmaxes) when there are several. Data and model come from the first ticket's provenance unless overridden. */
 function evalTickets(v: ParsedOptions): void {
-  const files = v.ticket as string[];
-  const tickets = files.map((f) => {
-    if (!existsSync(f)) throw new UsageError(`eval: ${f} not found`);
-    try {
-      return loadTicket(f, { allowDense: true });
-    } catch (e) {
-      throw new UsageError(`eval: ${(e as Error).message}`);
-    }
-  });
-  for (let i = 1; i < tickets.length; i++) {
-    try {
-      checkCompatible(tickets[0], tickets[i], `${files[0]} and ${files[i]}`);
-    } catch (e) {
-      throw new UsageError(`eval: ${(e as Error).message}`);
-    }
-  }
   const split = String(v.split) as 'train' | 'val' | 'test';
+  const threads = v.threads === undefined ? undefined : numberOption('eval', v, 'threads', { min: 1, integer: true });
+  const { files, tickets, ev } = ticketInput(v, split, threads);
   const p = tickets[0].provenance;
-  const ev = ticketEvaluator('eval', v.model !== undefined ? { ...p, model: String(v.model) } : p, {
-    dataset: v.dataset as string | undefined,
-    dataDir: v['data-dir'] as string | undefined,
-    splits: [split],
-    batch: numberOption('eval', v, 'batch', { min: 1, integer: true }),
-    threads: v.threads === undefined ? undefined : numberOption('eval', v, 'threads', { min: 1, integer: true }),
-    backend: v.backend as Backend,
-  });
   const members = tickets.map((t) => ev.predict(t, split));
   const metrics = members.map(metricsOf);
   const ensemble = tickets.length > 1 ? metricsOf(meanPredictions(members)) : undefined;

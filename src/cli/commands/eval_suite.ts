@@ -8,25 +8,18 @@ import { CORRUPTIONS, isCorruption, type Corruption } from '../../data/corruptio
 import { DataError, type ImageSet } from '../../data/dataset.js';
 import { CorruptionFiles } from '../../data/npy.js';
 import { loadOodSet } from '../../data/ood.js';
-import {
-  DATASET_NAMES,
-  FASHION_MNIST_DIR,
-  isDatasetName,
-  loadDataset,
-  type Normalization,
-} from '../../data/registry.js';
+import { FASHION_MNIST_DIR, loadDataset, type Normalization } from '../../data/registry.js';
 import { splitValidation } from '../../data/split.js';
 import { runSuite, SUITE_METRICS, type SuiteMetric, type SuiteReport } from '../../eval/suite.js';
 import { getKernels, type Backend } from '../../kernels/index.js';
 import type { Kernels } from '../../kernels/kernels.js';
-import { isModelName, MODEL_NAMES } from '../../models/index.js';
 import type { Module } from '../../nn/module.js';
 import { createModelFor } from '../../run/model_fit.js';
-import { ticketEvaluator } from '../../run/ticket_data.js';
-import { applyTicket, checkCompatible, loadTicket, type Ticket } from '../../tickets/ticket.js';
-import { loadModelState, readCheckpoint } from '../../train/checkpoint.js';
+import { applyTicket } from '../../tickets/ticket.js';
+import { loadModelState } from '../../train/checkpoint.js';
 import { writeFileAtomic } from '../../train/rundir.js';
 import { numberOption, UsageError, type ParsedOptions } from '../args.js';
+import { checkpointInput, ticketInput, usage } from './eval_inputs.js';
 
 interface Subject {
   what: Record<string, unknown>;
@@ -60,29 +53,8 @@ function list<T>(raw: unknown, ok: (s: string) => boolean, what: string, valid: 
   return items as T[];
 }
 
-const usage = <T>(f: () => T): T => {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`eval: ${(e as Error).message}`);
-  }
-};
-
 function checkpointSubject(v: ParsedOptions, split: string, batchThreads: { threads?: number }): Subject {
-  const ck = usage(() => readCheckpoint(String(v.checkpoint)));
-  const stored = ck.metadata.config ? (JSON.parse(ck.metadata.config) as Record<string, unknown>) : {};
-  const model = String(v.model ?? stored.model ?? '');
-  if (!isModelName(model))
-    throw new UsageError(
-      model
-        ? `eval: unknown model '${model}'; valid models: ${MODEL_NAMES.join(', ')}`
-        : 'eval: the checkpoint has no config; pass --model',
-    );
-  const datasetName = String(v.dataset ?? stored.dataset ?? '');
-  if (!isDatasetName(datasetName))
-    throw new UsageError(`eval: unknown dataset '${datasetName}'; valid datasets: ${DATASET_NAMES.join(', ')}`);
-  const width = v.width !== undefined ? numberOption('eval', v, 'width', { min: 1e-3 }) : Number(stored.width ?? 1);
+  const { ck, stored, model, dataset: datasetName, width } = checkpointInput(v);
   const data = usage(() =>
     loadDataset(datasetName, {
       dataDir: (v['data-dir'] as string | undefined) ?? (stored.dataDir as string | undefined),
@@ -119,22 +91,8 @@ function checkpointSubject(v: ParsedOptions, split: string, batchThreads: { thre
 }
 
 function ticketSubject(v: ParsedOptions, split: 'train' | 'val' | 'test', threads?: number): Subject {
-  const files = v.ticket as string[];
-  const tickets: Ticket[] = files.map((f) => {
-    if (!existsSync(f)) throw new UsageError(`eval: ${f} not found`);
-    return usage(() => loadTicket(f, { allowDense: true }));
-  });
-  for (let i = 1; i < tickets.length; i++)
-    usage(() => checkCompatible(tickets[0], tickets[i], `${files[0]} and ${files[i]}`));
+  const { files, tickets, ev } = ticketInput(v, split, threads);
   const p = tickets[0].provenance;
-  const ev = ticketEvaluator('eval', v.model !== undefined ? { ...p, model: String(v.model) } : p, {
-    dataset: v.dataset as string | undefined,
-    dataDir: v['data-dir'] as string | undefined,
-    splits: [split],
-    batch: numberOption('eval', v, 'batch', { min: 1, integer: true }),
-    threads,
-    backend: v.backend as Backend,
-  });
   const loader = ev.o.evalSets[split];
   if (!loader) throw new UsageError(`eval: the ${split} split is empty`);
   let current = -1;
