@@ -17,16 +17,7 @@ import { join } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { resultFromDir, runState, writeResult, type RunResult } from './run_state.js';
 import { signalChild, startRun, type RunningChild } from './spawn.js';
-import {
-  checkWritable,
-  Manifest,
-  resultLine,
-  resultOfSkipped,
-  SweepProgress,
-  sweepDir,
-  type SweepOutcome,
-  type SweepTask,
-} from './sweep.js';
+import { checkWritable, openSweep, resultLine, sweepDir, type SweepOutcome, type SweepTask } from './sweep.js';
 import type { SweepPlan } from './sweep_file.js';
 
 export const DEFAULT_QUEUE_NAME = 'sparsetickets';
@@ -107,13 +98,13 @@ export async function runOnQueue(plan: SweepPlan, tasks: SweepTask[], o: QueueOp
   const progressLog = (line: string) => process.stderr.write(line + '\n');
   reportErrors(conn, progressLog);
   const queue = new Queue<JobData, RunResult>(o.queueName ?? DEFAULT_QUEUE_NAME, { connection: conn });
-  const manifest = new Manifest(dir, plan, tasks);
-  manifest.write();
-  const results = new Map<string, RunResult>();
-  for (const t of tasks)
-    if (t.action === 'skip' || t.action === 'skip-failed') results.set(t.run.id, resultOfSkipped(t));
-  const todo = tasks.filter((t) => t.action !== 'skip' && t.action !== 'skip-failed');
-  const progress = new SweepProgress(`sweep ${plan.sweep} (queue)`, todo.length, o.quiet ?? false);
+  const { manifest, results, todo, progress } = openSweep(
+    dir,
+    plan,
+    tasks,
+    `sweep ${plan.sweep} (queue)`,
+    o.quiet ?? false,
+  );
   let stopping = false;
   const onSignal = () => {
     stopping = true;

@@ -181,6 +181,18 @@ export interface LocalOptions {
 }
 
 /** The result of a run this invocation leaves alone (finished, or failed and not retried). */
+/** What a sweep starts with, on a local pool or a queue: its manifest written, the results of the runs it skips,
+ * the runs left to do and one progress display. */
+export function openSweep(dir: string, plan: SweepPlan, tasks: SweepTask[], label: string, quiet: boolean) {
+  const manifest = new Manifest(dir, plan, tasks);
+  manifest.write();
+  const results = new Map<string, RunResult>();
+  for (const t of tasks)
+    if (t.action === 'skip' || t.action === 'skip-failed') results.set(t.run.id, resultOfSkipped(t));
+  const todo = tasks.filter((t) => t.action !== 'skip' && t.action !== 'skip-failed');
+  return { manifest, results, todo, progress: new SweepProgress(label, todo.length, quiet) };
+}
+
 export function resultOfSkipped(t: SweepTask): RunResult {
   const s = t.state as { summary: RunResult['summary'] };
   return {
@@ -199,13 +211,7 @@ export async function runLocal(plan: SweepPlan, tasks: SweepTask[], o: LocalOpti
   const jobs = o.jobs ?? Math.max(1, Math.floor(availableParallelism() / threads));
   const dir = sweepDir(o.runsDir, plan.sweep);
   checkWritable(o.runsDir, 'sweep');
-  const manifest = new Manifest(dir, plan, tasks);
-  manifest.write();
-  const results = new Map<string, RunResult>();
-  for (const t of tasks)
-    if (t.action === 'skip' || t.action === 'skip-failed') results.set(t.run.id, resultOfSkipped(t));
-  const todo = tasks.filter((t) => t.action !== 'skip' && t.action !== 'skip-failed');
-  const progress = new SweepProgress(`sweep ${plan.sweep}`, todo.length, o.quiet ?? false);
+  const { manifest, results, todo, progress } = openSweep(dir, plan, tasks, `sweep ${plan.sweep}`, o.quiet ?? false);
   if (!o.quiet && tasks.length > todo.length)
     progress.log(
       `sweep ${plan.sweep}: ${tasks.length - todo.length} of ${tasks.length} runs already finished, ${todo.length} to run`,
