@@ -3,16 +3,22 @@
 // per member and for the ensemble), ensemble (disagreement and KL matrices), corruptions (cAcc/cNLL/cECE per
 // type and severity, their means, pooled ECE), ood (ROC-AUC by MSP and by negative entropy), fgsm, hessian,
 // sparsity (activation sparsity, layer-wise densities, effective sparsity). Every phase is timed.
-import { CORRUPTIONS, corruptSet, type Corruption } from '../data/corruptions.js';
-import { corruptSeverities } from '../data/corrupt_parallel.js';
+import { CORRUPTIONS, corruptSet } from '../data/corruptions.js';
 import type { ImageSet } from '../data/dataset.js';
 import { BatchLoader } from '../data/loader.js';
-import type { CorruptionFiles } from '../data/npy.js';
 import { gaussianNoiseSet, uniformNoiseSet } from '../data/ood.js';
 import type { Normalization } from '../data/registry.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { Module } from '../nn/module.js';
-import { pooledMetrics, reliabilityDiagram, type ReliabilityBin } from './calibration.js';
+import { reliabilityDiagram, type ReliabilityBin } from './calibration.js';
+import {
+  corruptedSets,
+  corruptionMetrics,
+  firstN,
+  meanMetrics,
+  type CorruptionOptions,
+  type CorruptionReport,
+} from './corruption_bench.js';
 import { diversity, type Diversity } from './ensemble.js';
 import { fgsmPredictions, FGSM_EPSILON } from './fgsm.js';
 import { topHessianEigenvalue } from './hessian.js';
@@ -37,16 +43,7 @@ export interface SuiteInput {
   metrics: readonly SuiteMetric[];
   batch?: number;
   seed?: number;
-  corruptions?: {
-    types?: readonly Corruption[];
-    severities?: readonly number[];
-    /** The real CIFAR-10-C files; absent: generated. */
-    files?: CorruptionFiles;
-    /** Use the first `limit` test images (generated corruptions). */
-    limit?: number;
-    /** Worker threads generating them (default: all cores). */
-    threads?: number;
-  };
+  corruptions?: CorruptionOptions;
   /** Extra OOD sets (files, other datasets) beside the generated noise and severity-5 corruptions. */
   oodSets?: { name: string; set: ImageSet }[];
   oodSamples?: number;
@@ -63,16 +60,7 @@ export interface SuiteReport {
   timings: Record<string, number>;
   calibration?: { members: Scored[]; ensemble?: Scored };
   ensemble?: Diversity;
-  corruptions?: {
-    source: 'generated' | 'files';
-    samples: number;
-    table: Record<string, Record<string, Metrics>>;
-    mean: Metrics;
-    pooled: Metrics;
-    bySeverity: Record<string, Metrics>;
-    generateSeconds: number;
-    predictSeconds: number;
-  };
+  corruptions?: CorruptionReport;
   ood?: Record<string, { samples: number } & Record<OodScore, number>>;
   fgsm?: {
     epsilon: number;
@@ -89,20 +77,6 @@ export interface SuiteReport {
 }
 
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-
-function meanMetrics(ms: Metrics[]): Metrics {
-  return {
-    accuracy: mean(ms.map((m) => m.accuracy)),
-    nll: mean(ms.map((m) => m.nll)),
-    ece: mean(ms.map((m) => m.ece)),
-  };
-}
-
-function firstN(set: ImageSet, n: number): ImageSet {
-  if (n >= set.n) return set;
-  const per = set.shape[0] * set.shape[1] * set.shape[2];
-  return { images: set.images.subarray(0, n * per), labels: set.labels.subarray(0, n), n, shape: set.shape };
-}
 
 export function runSuite(inp: SuiteInput): SuiteReport {
   const k = inp.kernels;
@@ -141,46 +115,14 @@ export function runSuite(inp: SuiteInput): SuiteReport {
 
   if (want.has('corruptions')) {
     const c = inp.corruptions ?? {};
-    const types = c.types ?? CORRUPTIONS;
-    const sevs = c.severities ?? [1, 2, 3, 4, 5];
-    const base = firstN(inp.test, c.limit ?? inp.test.n);
-    const table: Record<string, Record<string, Metrics>> = {};
-    const all: Predictions[] = [];
-    const bySev: Record<string, Predictions[]> = {};
-    let gen = 0;
-    let pred = 0;
-    let samples = 0;
-    for (const t of types) {
-      table[t] = {};
-      const t0 = performance.now();
-      const generated = c.files ? null : corruptSeverities(base, t, sevs, seed, c.threads);
-      gen += (performance.now() - t0) / 1000;
-      sevs.forEach((s, si) => {
-        const t1 = performance.now();
-        const set = generated ? generated[si] : c.files!.load(t, s);
-        const t2 = performance.now();
-        const p = predictAll(set).combined;
-        gen += (t2 - t1) / 1000;
-        pred += (performance.now() - t2) / 1000;
-        samples = set.n;
-        table[t][s] = metricsOf(p);
-        all.push(p);
-        (bySev[s] ??= []).push(p);
-        say(`${t} severity ${s}: accuracy ${(100 * table[t][s].accuracy).toFixed(2)}%`);
-      });
-    }
-    timings.corruptions_generate = gen;
-    timings.corruptions_predict = pred;
-    report.corruptions = {
-      source: c.files ? 'files' : 'generated',
-      samples,
-      table,
-      mean: meanMetrics(Object.values(table).flatMap((r) => Object.values(r))),
-      pooled: pooledMetrics(all),
-      bySeverity: Object.fromEntries(Object.entries(bySev).map(([s, ps]) => [s, meanMetrics(ps.map(metricsOf))])),
-      generateSeconds: gen,
-      predictSeconds: pred,
-    };
+    report.corruptions = corruptionMetrics(
+      corruptedSets(inp.test, c, seed),
+      (set) => predictAll(set).combined,
+      c.files ? 'files' : 'generated',
+      say,
+    );
+    timings.corruptions_generate = report.corruptions.generateSeconds;
+    timings.corruptions_predict = report.corruptions.predictSeconds;
   }
 
   if (want.has('ood')) {

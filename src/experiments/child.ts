@@ -6,6 +6,7 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTraining } from '../run/training.js';
+import { runPipeline } from '../tickets/pipeline.js';
 import { errorLine } from '../util/errors.js';
 import type { Hook } from '../train/hooks.js';
 import { resolveRunConfig } from './sweep_file.js';
@@ -60,7 +61,9 @@ async function runJob(job: ChildJob): Promise<RunResult> {
   try {
     const c = resolveRunConfig(job.config, job.name);
     process.stderr.write(`sweep run ${job.name} (${job.id}), ${job.mode}, pid ${process.pid}\n`);
-    await runTraining(c, { mode: job.mode, quiet: false }, () => [watchdog]);
+    // A pipeline resumes whatever it finds in its directory; a training run as its mode says.
+    if (c.pipeline) await runPipeline(c, { hooks: () => [watchdog], log: (l) => process.stderr.write(l + '\n') });
+    else await runTraining(c, { mode: job.mode, quiet: false }, () => [watchdog]);
   } catch (e) {
     reason = errorLine(e, false);
     process.stderr.write(`sparsetickets: ${reason}\n`);

@@ -12,6 +12,7 @@ import { UsageError } from '../util/errors.js';
 import { readJson } from './run_state.js';
 import { canonicalJson, flatten, resolveRunConfig, withoutExecutionKeys } from './sweep_file.js';
 import type { ManifestRun } from './sweep.js';
+import type { PipelineSummary } from '../tickets/pipeline.js';
 
 export interface LoadedRun {
   dir: string;
@@ -67,6 +68,18 @@ export const METRICS: {
   { name: 'test_nll', title: 'test NLL', better: 'min', get: (s) => s.final?.test?.nll },
   { name: 'test_ece', title: 'test ECE', better: 'min', get: (s) => s.final?.test?.ece },
   { name: 'val_accuracy', title: 'val acc %', better: 'max', percent: true, get: (s) => s.final?.val?.accuracy },
+  {
+    name: 'corruption_accuracy',
+    title: 'corruption acc %',
+    better: 'max',
+    percent: true,
+    get: (s) => (s as { corruption?: { accuracy: number } }).corruption?.accuracy,
+  },
+  {
+    name: 'seconds_per_candidate',
+    title: 's/candidate',
+    get: (s) => (s as { seconds_per_candidate?: number }).seconds_per_candidate,
+  },
   { name: 'density', title: 'density', get: (s) => s.sparse?.density },
   { name: 'training_flops', title: 'train FLOPs ×dense', get: (s) => s.sparse?.training_flops },
   ...(['ultimate', 'last', 'ensemble'] as const).flatMap((k) => [
@@ -138,6 +151,24 @@ function groupConfig(config: Record<string, unknown>): Record<string, unknown> {
   return c;
 }
 
+/** A pipeline's rows as runs of their own: the row's point (target, density, method) joins the config, its
+ * metrics stand where a training run's final metrics do. */
+function pipelineRows(dir: string, config: Record<string, unknown>, s: PipelineSummary): LoadedRun[] {
+  return s.rows.map((r) => ({
+    dir,
+    name: `${basename(dir)}/${Object.values(r.point).join('-')}`,
+    config: { ...config, row: r.point },
+    summary: {
+      status: s.status,
+      wall_seconds: s.wall_seconds,
+      final: { test: r.metrics.test, ...(r.metrics.val ? { val: r.metrics.val } : {}) },
+      corruption: r.metrics.corruption,
+      seconds_per_candidate: r.seconds_per_candidate,
+    } as unknown as RunSummary,
+    curve: [],
+  }));
+}
+
 export function stat(xs: number[]): Stat {
   const n = xs.length;
   const mean = xs.reduce((a, b) => a + b, 0) / n;
@@ -177,7 +208,9 @@ export function buildReport(dirs: string[]): Report {
     } catch {
       // damaged: no curve
     }
-    loaded.push({ dir, name: basename(dir), config, summary: readJson<RunSummary>(join(dir, 'summary.json')), curve });
+    const summary = readJson<RunSummary & Partial<PipelineSummary>>(join(dir, 'summary.json'));
+    if (summary?.rows) loaded.push(...pipelineRows(dir, config, summary as PipelineSummary));
+    else loaded.push({ dir, name: basename(dir), config, summary, curve });
   }
   if (loaded.length === 0) throw new UsageError(`report: ${dirs.join(', ')}: no runs with a readable config.json`);
   const groups = new Map<string, { config: Record<string, unknown>; runs: LoadedRun[]; planned: Set<string> }>();
@@ -193,24 +226,35 @@ export function buildReport(dirs: string[]): Report {
   for (const m of manifests) for (const r of m.runs) if (!order.has(r.name)) order.set(r.name, order.size);
   const rank = (r: LoadedRun) => order.get(r.name) ?? Number.MAX_SAFE_INTEGER;
   loaded.sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const m of manifests) {
-    for (const r of m.runs) {
-      try {
-        groupOf(resolveRunConfig(r.config, m.file) as unknown as Record<string, unknown>);
-      } catch {
-        // a manifest of another version
+  // A planned pipeline's rows are known only once it has run: its plan counts for every row group it made.
+  const plannedPipelines = new Map<string, Set<string>>();
+  const planned = (each: (config: Record<string, unknown>, key: string) => void) => {
+    for (const { file: m, runs } of manifests) {
+      for (const r of runs) {
+        let config: Record<string, unknown>;
+        try {
+          config = resolveRunConfig(r.config, m) as unknown as Record<string, unknown>;
+        } catch {
+          continue; // a manifest of another version
+        }
+        each(config, `${m}:${r.id}`);
       }
     }
-  }
+  };
+  planned((config) => {
+    if (!config.pipeline) groupOf(config);
+  });
   for (const r of loaded) groupOf(r.config).runs.push(r);
-  for (const { file: m, runs } of manifests) {
-    for (const r of runs) {
-      try {
-        groupOf(resolveRunConfig(r.config, m) as unknown as Record<string, unknown>).planned.add(`${m}:${r.id}`);
-      } catch {
-        // a manifest of another version
-      }
-    }
+  planned((config, key) => {
+    if (!config.pipeline) return void groupOf(config).planned.add(key);
+    const k = canonicalJson(groupConfig(config));
+    if (!plannedPipelines.has(k)) plannedPipelines.set(k, new Set());
+    plannedPipelines.get(k)!.add(key);
+  });
+  for (const g of groups.values()) {
+    if (g.config.row === undefined) continue;
+    const { row: _, ...pipeline } = g.config;
+    for (const key of plannedPipelines.get(canonicalJson(pipeline)) ?? []) g.planned.add(key);
   }
   // The keys that tell the groups apart: those with more than one value among the groups that set them (dense
   // runs count as method dense, sparsity 0).

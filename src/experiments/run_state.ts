@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../run/training.js';
 import { readMetricsFile, writeFileAtomic, makeDirs } from '../train/rundir.js';
+import { pipelineStarted } from '../tickets/pipeline.js';
 import { resolveRunConfig, runId } from './sweep_file.js';
 
 export type RunState =
@@ -42,7 +43,8 @@ export function runState(dir: string, id: string): RunState {
     if (summary.status === 'completed') return { kind: 'done', summary };
     if (summary.status === 'failed' || summary.status === 'diverged') return { kind: 'failed', summary };
   }
-  if (existsSync(join(dir, 'checkpoints', 'last.safetensors')) && stored === id) return { kind: 'resume' };
+  const started = existsSync(join(dir, 'checkpoints', 'last.safetensors')) || pipelineStarted(dir);
+  if (started && stored === id) return { kind: 'resume' };
   return { kind: 'new' };
 }
 

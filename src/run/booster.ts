@@ -134,6 +134,7 @@ function common(c: TrainConfig, ctx: BoosterContext, kind: string) {
     dataset: c.dataset,
     dataDir: c.dataDir,
     valFraction: c.valFraction,
+    trainSubset: c.trainSubset,
     method: `${ctx.sparse.s.method}+${kind}`,
     seed: c.seed,
     source: ctx.runPath,

@@ -10,6 +10,7 @@ import { UsageError } from '../util/errors.js';
 import { EXECUTION_MODES } from '../sparse/execution.js';
 import { METHODS } from '../sparse/method.js';
 import { DROP_SCHEDULES } from '../sparse/schedules.js';
+import { pipelineSchema } from './pipeline_config.js';
 import { SUPERPOSE_KINDS, type SuperposeKind } from '../tickets/superpose.js';
 
 const positive = z.number().positive();
@@ -29,6 +30,8 @@ export const trainConfigSchema = z
     dataset: z.enum(DATASET_NAMES),
     dataDir: z.string().optional(),
     valFraction: z.number().min(0).lt(1).default(0.1),
+    /** Train on only the first N examples of the training part (reduced-scale experiments). */
+    trainSubset: z.number().int().positive().optional(),
     augment: z.boolean().optional(),
     epochs: z.number().int().positive(),
     batch: z.number().int().positive().default(128),
@@ -155,6 +158,9 @@ export const trainConfigSchema = z
           .strict(),
       ])
       .optional(),
+    /** A ticket pipeline over runs of this recipe (a sweep runs it as one run): lottery rounds, then Lottery
+     * Pools over their tickets. */
+    pipeline: pipelineSchema.optional(),
     /** Keep checkpoints/epoch-NNNN.safetensors every N epochs (0: only checkpoints/last.safetensors). */
     checkpointEvery: z.number().int().nonnegative().default(0),
   })

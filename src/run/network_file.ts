@@ -13,6 +13,7 @@ export interface NetworkFile {
   dataset?: string;
   dataDir?: string;
   valFraction?: number;
+  trainSubset?: number;
   /** The model's state dict. */
   state: TensorMap;
   /** For a ticket file. */
@@ -34,6 +35,7 @@ export function readNetworkFile(path: string): NetworkFile {
       dataset: p.dataset,
       dataDir: p.dataDir,
       valFraction: p.valFraction,
+      trainSubset: p.trainSubset,
       state: ticket.state,
       ticket,
     };
@@ -45,6 +47,7 @@ export function readNetworkFile(path: string): NetworkFile {
     dataset?: string;
     dataDir?: string;
     valFraction?: number;
+    trainSubset?: number;
   };
   if (!c.model) throw new Error(`${path}: the checkpoint has no stored config naming its model`);
   return {
@@ -55,6 +58,7 @@ export function readNetworkFile(path: string): NetworkFile {
     dataset: c.dataset,
     dataDir: c.dataDir,
     valFraction: c.valFraction,
+    trainSubset: c.trainSubset,
     state: ck.modelState,
   };
 }

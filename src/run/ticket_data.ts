@@ -46,7 +46,7 @@ export function ticketEvaluator(cmd: string, p: Provenance, o: TicketDataOptions
   } catch (e) {
     throw new UsageError(`${cmd}: ${(e as Error).message}`);
   }
-  const { train, val } = splitValidation(data.train, p.valFraction ?? 0.1);
+  const { train, val } = splitValidation(data.train, p.valFraction ?? 0.1, p.trainSubset);
   const norm = data.normalization;
   const loader = (set: typeof train) =>
     new BatchLoader(set, { batch: o.batch ?? 500, shuffle: false, augment: false, normalization: norm, seed: 0 });
@@ -70,5 +70,5 @@ export function ticketEvaluator(cmd: string, p: Provenance, o: TicketDataOptions
     normalization: norm,
     seed: o.seed ?? p.seed ?? 0,
   });
-  return new TicketEvaluator({ model, kernels, evalSets, bnData });
+  return new TicketEvaluator({ model, kernels, evalSets, bnData, normalization: norm });
 }

@@ -198,6 +198,10 @@ export async function runTraining(
   extraHooks: (ctx: RunHookContext) => Hook[] = () => [],
 ): Promise<RunSummary> {
   const started = performance.now();
+  if (c.pipeline)
+    throw new UsageError(
+      `train: the config describes a ${c.pipeline.kind} pipeline, not one training run; run it with sparsetickets sweep or reproduce`,
+    );
   const data = loadData(c);
   let kernels;
   try {
@@ -206,7 +210,7 @@ export async function runTraining(
     throw new UsageError((e as Error).message);
   }
 
-  const { train, val } = splitValidation(data.train, c.valFraction);
+  const { train, val } = splitValidation(data.train, c.valFraction, c.trainSubset);
   checkTrainable(c, train.n, data.train.n);
   const augment = c.augment ?? data.augment;
   const norm = data.normalization;
@@ -440,6 +444,7 @@ export async function runTraining(
       dataset: c.dataset,
       dataDir: c.dataDir,
       valFraction: c.valFraction,
+      trainSubset: c.trainSubset,
       method: boost && sparse ? `${sparse.s.method}+${boost.kind}` : (sparse?.s.method ?? 'dense'),
       seed: c.seed,
       epoch: trainer.position.epoch,

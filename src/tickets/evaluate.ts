@@ -1,7 +1,9 @@
 // Evaluating tickets: a scratch model of the tickets' architecture takes each ticket's state in turn, so any
 // number of tickets is evaluated with one model's memory. BU (BatchNorm statistics recomputed over training data)
 // and the prediction ensemble of several tickets go through the same model.
-import type { BatchLoader } from '../data/loader.js';
+import type { ImageSet } from '../data/dataset.js';
+import { BatchLoader } from '../data/loader.js';
+import type { Normalization } from '../data/registry.js';
 import type { Metrics } from '../eval/metrics.js';
 import { meanPredictions, metricsOf, predict, type Predictions } from '../eval/predict.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -17,6 +19,8 @@ export interface TicketEvaluatorOptions {
   evalSets: Record<string, BatchLoader>;
   /** Training data for BU (one cumulative pass); absent: BU is not available. */
   bnData?: BatchLoader;
+  /** The input normalisation of the evaluation sets (to score other image sets: corruptions). */
+  normalization?: Normalization;
 }
 
 export class TicketEvaluator {
@@ -34,6 +38,20 @@ export class TicketEvaluator {
   predict(t: Ticket, split: string): Predictions {
     const loader = this.o.evalSets[split];
     if (!loader) throw new Error(`evaluate: no split '${split}' (have ${Object.keys(this.o.evalSets).join(', ')})`);
+    applyTicket(this.o.model, t);
+    return predict(this.o.model, loader, this.o.kernels);
+  }
+
+  /** Predictions on any image set of the evaluation sets' kind (a corrupted copy of the test set). */
+  predictSet(t: Ticket, set: ImageSet): Predictions {
+    if (!this.o.normalization) throw new Error('predictSet: the evaluator was given no normalisation');
+    const loader = new BatchLoader(set, {
+      batch: 500,
+      shuffle: false,
+      augment: false,
+      normalization: this.o.normalization,
+      seed: 0,
+    });
     applyTicket(this.o.model, t);
     return predict(this.o.model, loader, this.o.kernels);
   }

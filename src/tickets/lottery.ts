@@ -24,8 +24,8 @@ import { runTraining, type RunSummary } from '../run/training.js';
 import { prunableNames, pruneTicket } from './prune.js';
 import { cloneTicket, loadTicket, maskNonzeros, saveTicket, ticketFromModel, type Ticket } from './ticket.js';
 
-export type LotteryKind = 'imp' | 'omp' | 'ltr';
-export const LOTTERY_KINDS: readonly LotteryKind[] = ['imp', 'omp', 'ltr'];
+import { LOTTERY_KINDS, type LotteryKind } from '../run/pipeline_config.js';
+export { LOTTERY_KINDS, type LotteryKind };
 
 export interface LotterySettings {
   kind: LotteryKind;
@@ -150,14 +150,18 @@ export interface LotteryOptions {
   /** Testing aid: interrupt the pipeline after this many training iterations of this invocation (any round). */
   haltAfter?: number;
   log?: (line: string) => void;
+  /** Hooks added to every round's training (a sweep's parent watchdog). */
+  hooks?: () => Hook[];
 }
 
 export async function runLottery(c: TrainConfig, s: LotterySettings, o: LotteryOptions): Promise<LotterySummary> {
   checkLottery(c, s);
   const dir = join(o.runsDir, o.name);
   const settingsFile = join(dir, 'lottery.json');
-  if (!o.resume && existsSync(dir))
-    throw new UsageError(`lottery: ${dir} already exists; pass --resume to continue it or choose another --name`);
+  if (!o.resume && existsSync(settingsFile))
+    throw new UsageError(
+      `lottery: ${dir} already holds a pipeline; pass --resume to continue it or choose another --name`,
+    );
   if (o.resume && !existsSync(settingsFile)) throw new UsageError(`lottery --resume: ${dir} holds no pipeline`);
   mkdirSync(dir, { recursive: true });
   if (!o.resume) writeFileAtomic(settingsFile, JSON.stringify({ settings: s, config: c }, null, 2) + '\n');
@@ -175,6 +179,7 @@ export async function runLottery(c: TrainConfig, s: LotterySettings, o: LotteryO
     dataset: c.dataset,
     dataDir: c.dataDir,
     valFraction: c.valFraction,
+    trainSubset: c.trainSubset,
     method: s.kind,
     seed: c.seed,
     source: join(dir, roundName(j)),
@@ -231,6 +236,7 @@ export async function runLottery(c: TrainConfig, s: LotterySettings, o: LotteryO
               (epoch) => epoch * ctx.itersPerEpoch,
             ),
             counter,
+            ...(o.hooks?.() ?? []),
           ];
         },
       );

@@ -14,11 +14,8 @@ import { interpolate } from './interpolate.js';
 import { prunableNames, pruneTicket, type PruneScope } from './prune.js';
 import { TicketError, type Ticket } from './ticket.js';
 
-export type PoolVariant = 'pool' | 'average' | 'swa' | 'ema';
-export const POOL_VARIANTS: readonly PoolVariant[] = ['pool', 'average', 'swa', 'ema'];
-
-/** The paper's coefficient pool. */
-export const DEFAULT_COEFFICIENTS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+import { DEFAULT_COEFFICIENTS, POOL_VARIANTS, type PoolVariant } from '../run/pipeline_config.js';
+export { DEFAULT_COEFFICIENTS, POOL_VARIANTS, type PoolVariant };
 
 export interface PoolSettings {
   /** Index of the target ticket in the pipeline (0: the dense network). */

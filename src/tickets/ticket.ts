@@ -23,6 +23,8 @@ export interface Provenance {
    * on the same splits). */
   dataDir?: string;
   valFraction?: number;
+  /** The run trained on only the first N examples of its training part. */
+  trainSubset?: number;
   /** Sparse method (and booster) that produced the subnetwork, e.g. 'rigl', 'rigl+suptickets'. */
   method: string;
   /** Overall density of the masked weights. */

@@ -147,7 +147,11 @@ export const evalCommand = {
       throw new UsageError(`eval: ${(e as Error).message}`);
     }
     net.eval();
-    const { train, val } = splitValidation(data.train, Number(stored.valFraction ?? 0.1));
+    const { train, val } = splitValidation(
+      data.train,
+      Number(stored.valFraction ?? 0.1),
+      stored.trainSubset === undefined ? undefined : Number(stored.trainSubset),
+    );
     const set = v.split === 'test' ? data.test : v.split === 'val' ? val : train;
     const loader = new BatchLoader(set, {
       batch,

@@ -71,7 +71,11 @@ function checkpointSubject(v: ParsedOptions, split: string, batchThreads: { thre
   const masks = new Map<string, Uint8Array>();
   for (const [name, t] of ck.extra)
     if (name.endsWith('.mask')) masks.set(name.slice(0, -'.mask'.length), Uint8Array.from(t.data as ArrayLike<number>));
-  const { train, val } = splitValidation(data.train, Number(stored.valFraction ?? 0.1));
+  const { train, val } = splitValidation(
+    data.train,
+    Number(stored.valFraction ?? 0.1),
+    stored.trainSubset === undefined ? undefined : Number(stored.trainSubset),
+  );
   const test = split === 'test' ? data.test : split === 'val' ? val : train;
   const dir = dirname(ck.path);
   const runDir = basename(dir) === 'checkpoints' ? dirname(dir) : dir;

@@ -1,0 +1,63 @@
+// The config of a ticket pipeline that a sweep can run as one of its runs (and `reproduce` ships as presets):
+// a lottery pipeline (SPEC §5) followed by Lottery Pools (SPEC §7) over its tickets, with the comparisons the
+// paper makes. A config with `pipeline` set describes the whole pipeline; its other keys are the rounds' recipe.
+import { z } from 'zod';
+
+export const LOTTERY_KINDS = ['imp', 'omp', 'ltr'] as const;
+export type LotteryKind = (typeof LOTTERY_KINDS)[number];
+export const POOL_VARIANTS = ['pool', 'average', 'swa', 'ema'] as const;
+export type PoolVariant = (typeof POOL_VARIANTS)[number];
+/** Lottery Pools' coefficient pool (paper, Appendix C). */
+export const DEFAULT_COEFFICIENTS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+
+const unit = z.number().gt(0).lt(1);
+
+export const lotterySettingsSchema = z
+  .object({
+    kind: z.enum(LOTTERY_KINDS).default('imp'),
+    rounds: z.number().int().min(2, 'rounds must be ≥ 2 (round 0 is the dense network)').default(5),
+    rate: unit.default(0.2),
+    density: unit.optional(),
+    rewindEpoch: z.number().int().nonnegative().default(0),
+    scope: z.enum(['all', 'conv-only']).default('all'),
+    ticket: z.enum(['final', 'best-val']).default('final'),
+  })
+  .strict();
+
+export const pipelineSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('lottery-pools'),
+      lottery: lotterySettingsSchema,
+      pools: z
+        .object({
+          /** Target tickets (round indices; 0 is the dense network) [default: every round]. */
+          targets: z.array(z.number().int().nonnegative()).min(1).optional(),
+          /** Only the first n candidates by nearness [default: all]. */
+          candidates: z.number().int().positive().optional(),
+          coefficients: z.array(unit).min(1, 'the coefficient pool is empty').default(DEFAULT_COEFFICIENTS),
+          prune: z.enum(['during', 'after']).default('during'),
+          strict: z.boolean().default(false),
+          variants: z
+            .array(z.enum(POOL_VARIANTS))
+            .min(1)
+            .default([...POOL_VARIANTS]),
+        })
+        .strict()
+        .default({}),
+      /** CIFAR-10-C-style corruption metrics (the evaluation suite's generator) of the target and pooled tickets;
+       * absent: none. */
+      corruptions: z
+        .object({
+          /** The first N test images. */
+          images: z.number().int().positive().default(10000),
+          severities: z.array(z.number().int().min(1).max(5)).min(1).default([1, 2, 3, 4, 5]),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+]);
+
+export type PipelineConfig = z.infer<typeof pipelineSchema>;
+export type LotterySettingsConfig = z.infer<typeof lotterySettingsSchema>;

@@ -1,0 +1,22 @@
+// The ticket pipelines a config can describe (`pipeline.kind`), run as one run of a sweep: each kind's runner
+// resumes whatever an earlier invocation left in the pipeline directory.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrainConfig } from '../run/config.js';
+import { runPoolsPipeline, type PipelineOptions, type PipelineSummary } from './pools_pipeline.js';
+
+export type { PipelineOptions, PipelineSummary };
+
+export async function runPipeline(c: TrainConfig, o: PipelineOptions = {}): Promise<PipelineSummary> {
+  switch (c.pipeline?.kind) {
+    case 'lottery-pools':
+      return runPoolsPipeline(c, o);
+    default:
+      throw new Error(`runPipeline: the config describes no pipeline`);
+  }
+}
+
+/** Whether `dir` holds a pipeline that has started (a sweep resumes it instead of starting over). */
+export function pipelineStarted(dir: string): boolean {
+  return existsSync(join(dir, 'lottery.json'));
+}
