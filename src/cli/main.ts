@@ -17,6 +17,7 @@ import { lotteryCommand } from './commands/lottery.js';
 import { poolCommand } from './commands/pool.js';
 import { interpolateCommand } from './commands/interpolate.js';
 import { statsCommand } from './commands/stats.js';
+import { retrainCommand } from './commands/retrain.js';
 
 interface Command {
   summary: string;
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   lottery: lotteryCommand,
   pool: poolCommand,
   interpolate: interpolateCommand,
+  retrain: retrainCommand,
   stats: statsCommand,
 };
 

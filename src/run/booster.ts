@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { BatchLoader } from '../data/loader.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { createModel } from '../models/index.js';
+import { architectureOf, createModel } from '../models/index.js';
 import type { Schedule } from '../optim/schedules.js';
 import { growthOf } from '../sparse/method.js';
 import type { SparseTraining } from '../sparse/training.js';
@@ -126,10 +126,12 @@ function common(c: TrainConfig, ctx: BoosterContext, kind: string) {
     numClasses: ctx.classes,
     inputShape: ctx.inputShape,
     seed: c.seed,
+    ...architectureOf(c),
   }).useKernels(ctx.kernels);
   const provenance: Omit<Provenance, 'density'> = {
     model: c.model,
     width: c.width,
+    ...architectureOf(c),
     classes: ctx.classes,
     dataset: c.dataset,
     dataDir: c.dataDir,

@@ -25,7 +25,7 @@ function makeLoss(c: TrainConfig, kernels: Kernels, classes: number): TrainingLo
       const net = readNetworkFile(file);
       if (net.dataset !== undefined && net.dataset !== c.dataset)
         throw new Error(`${file}: the teacher was trained on ${net.dataset}, this run uses ${c.dataset}`);
-      const teacher = createModel(net.model, { width: net.width, numClasses: classes });
+      const teacher = createModel(net.model, { width: net.width, numClasses: classes, ...net.architecture });
       teacher.loadStateDict(net.state, { strict: true });
       return teacher.useKernels(kernels).eval();
     } catch (e) {

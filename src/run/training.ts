@@ -34,6 +34,11 @@ import { createModelFor } from './model_fit.js';
 import { Progress } from '../util/progress.js';
 import { checkMemory } from './memory_estimate.js';
 import { catchStopSignals, type StopSignal } from './signals.js';
+import { applyStart, checkGradInit, runGradInit, type RunStart, type StartedFrom } from './start.js';
+import { architectureOf } from '../models/index.js';
+import type { Provenance } from '../tickets/ticket.js';
+
+export type { RunStart };
 
 export interface RunOptions {
   mode: 'fresh' | 'overwrite' | 'resume';
@@ -45,6 +50,8 @@ export interface RunOptions {
   /** Begin a fresh run from a given state instead of the seed's initialisation (IMP/OMP/LTR rounds, SPEC §5);
    * ignored on resume, where the checkpoint holds everything. */
   start?: RunStart;
+  /** What the final ticket's provenance adds (e.g. the ticket a retrained run came from, and how). */
+  provenance?: Partial<Provenance>;
 }
 
 /** What a caller's extra hooks can build on: the run's model, its sparse hook (null when dense), its epoch length
@@ -54,18 +61,6 @@ export interface RunHookContext {
   sparse: SparseTraining | null;
   itersPerEpoch: number;
   classes: number;
-}
-
-/** Where a run begins when it is a round of a lottery pipeline. */
-export interface RunStart {
-  /** The whole model state to load (a rewind point, or a previous round's weights for LTR). */
-  state: TensorMap;
-  /** Fixed masks of the masked weights (the config's sparse method must be static); a prunable weight without
-   * one stays dense. */
-  masks: Map<string, Uint8Array>;
-  /** The epoch training starts at: the LR schedule and the loaders continue from there (rewinding to epoch k
-   * trains epochs k…E). */
-  epoch: number;
 }
 
 export interface RunSummary {
@@ -242,7 +237,9 @@ export async function runTraining(
     numClasses: data.classes,
     seed: c.seed,
     kernels,
+    ...architectureOf(c),
   });
+  checkGradInit(c, o.start);
   const params = model.namedParameters();
   const optimizer = makeOptimizer(c, params, kernels);
   const loss = makeLoss(c, kernels, data.classes);
@@ -277,7 +274,7 @@ export async function runTraining(
     ...(booster ? [booster] : []),
     ...extraHooks({ model, sparse, itersPerEpoch: ipe, classes: data.classes }),
   ];
-  if (o.start && o.mode !== 'resume') applyStart(o.start, model, sparse);
+  const startedFrom: StartedFrom | null = o.start && o.mode !== 'resume' ? applyStart(o.start, model, sparse) : null;
   // --resume: the checkpoint is read and restored before the run directory is touched; a truncated one, or
   // one of another architecture or width, is a usage error naming it and leaves the directory as it was.
   let resumeAt: TrainerPosition | undefined;
@@ -368,6 +365,11 @@ export async function runTraining(
       for (const l of kept) history.push(JSON.parse(l) as EpochRecord);
     } else {
       dir.writeJson('config.json', c);
+      // TRT (SPEC §9): the re-scaled initialisation, once, before the first step; a resumed run has its result.
+      if (c.gradinit) {
+        dir.writeJson('gradinit.json', runGradInit(c, model, kernels, trainLoader, startedFrom, sparse, log));
+        progress.restart();
+      }
     }
   } catch (e) {
     dir.release();
@@ -435,11 +437,14 @@ export async function runTraining(
     const r = h.report?.();
     if (r !== undefined) summary[h.name] = r;
   }
+  if (c.gradinit && existsSync(join(dir.path, 'gradinit.json')))
+    summary.gradinit = JSON.parse(readFileSync(join(dir.path, 'gradinit.json'), 'utf8'));
   if (status === 'completed') {
     // The user's file: exactly the model's state dict (PyTorch load_state_dict strict), masks in its metadata.
     const ticket = ticketFromModel(model, sparse?.ticketMasks() ?? new Map(), {
       model: c.model,
       width: c.width,
+      ...architectureOf(c),
       classes: data.classes,
       dataset: c.dataset,
       dataDir: c.dataDir,
@@ -452,6 +457,7 @@ export async function runTraining(
       source: dir.path,
       kind: 'final',
       metrics: summary.final,
+      ...o.provenance,
     });
     saveTicket(join(dir.path, 'model.safetensors'), ticket);
   }
@@ -485,16 +491,4 @@ function failRun(dir: RunDir, summary: RunSummary, failure: unknown): RunError {
   return new RunError(`train: ${summary.reason}; run ${dir.path} ends '${summary.status}', ${left}${bug}`, {
     cause: failure,
   });
-}
-
-/** A lottery round's beginning: the given state (masked), and its masks fixed in the (static) sparse hook. */
-function applyStart(start: RunStart, model: Module, sparse: SparseTraining | null): void {
-  if (!sparse || sparse.s.method !== 'static')
-    throw new UsageError('a run that starts from given masks needs the static sparse method (fixed masks)');
-  try {
-    model.loadStateDict(start.state, { strict: true });
-    sparse.useMasks(start.masks);
-  } catch (e) {
-    throw new UsageError(`start state: ${(e as Error).message.split('\n')[0]}`);
-  }
 }

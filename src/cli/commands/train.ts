@@ -127,6 +127,29 @@ export const spec: CommandSpec = {
       type: 'boolean',
       description: "suptickets: also superpose the normal phase's end point (the authors' code)",
     },
+    activation: {
+      type: 'string',
+      value: 'A',
+      description: "relu | swish | mish: the activation in every ReLU's place (AT tweak, SPEC §9) [default: relu]",
+    },
+    'extra-skips': {
+      type: 'boolean',
+      description: 'two 1×1 conv + BN jump paths per BasicBlock, never pruned (AT tweak; resnet18/34/20/32)',
+    },
+    gradinit: {
+      type: 'boolean',
+      description: 'GradInit: learn per-tensor scales of the initialisation first (TRT tweak, SPEC §9)',
+    },
+    'gradinit-order': {
+      type: 'string',
+      value: 'O',
+      description: 'dense-first (scales on the dense weights, then the mask) | mask-first [default: dense-first]',
+    },
+    'gradinit-iterations': {
+      type: 'string',
+      value: 'N',
+      description: 'GradInit iterations (constraint and objective steps) [default: 180]',
+    },
     'label-smoothing': { type: 'string', value: 'A', description: 'label smoothing α [default: 0]' },
     teacher: {
       type: 'string',
@@ -308,7 +331,12 @@ export function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
     includeEndpoint: v['include-endpoint'] || undefined,
   };
   const teachers = list('teacher');
+  if ((v['gradinit-order'] !== undefined || v['gradinit-iterations'] !== undefined) && !v.gradinit)
+    throw new UsageError('train: --gradinit-order and --gradinit-iterations need --gradinit');
   return {
+    activation: v.activation,
+    extraSkips: v['extra-skips'] || undefined,
+    gradinit: v.gradinit ? { order: v['gradinit-order'], iterations: num(v, 'gradinit-iterations', true) } : undefined,
     sparse: Object.values(sparse).some((x) => x !== undefined) ? sparse : undefined,
     // Only the booster keys given: each kind's schema rejects the other kind's.
     booster: Object.values(booster).some((x) => x !== undefined)
