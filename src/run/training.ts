@@ -27,7 +27,6 @@ import { makeLoss } from './loss.js';
 import { makeSchedule } from './schedule.js';
 import { planBooster } from './booster.js';
 import { saveTicket, ticketFromModel } from '../tickets/ticket.js';
-import type { TensorMap } from '../util/safetensors.js';
 import { errorLine, RunError, UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
 import { createModelFor } from './model_fit.js';

@@ -32,7 +32,6 @@ export interface RetrainSource {
   denseTicket: string;
 }
 
-const roundDir = (pipeline: string, j: number) => join(pipeline, `round-${String(j).padStart(2, '0')}`);
 
 /** Reads the round a path names: a round's ticket file, or its directory (its ticket as the pipeline keeps it). */
 export function retrainSource(path: string): RetrainSource {
