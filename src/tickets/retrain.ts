@@ -32,7 +32,6 @@ export interface RetrainSource {
   denseTicket: string;
 }
 
-
 /** Reads the round a path names: a round's ticket file, or its directory (its ticket as the pipeline keeps it). */
 export function retrainSource(path: string): RetrainSource {
   if (!existsSync(path)) throw new UsageError(`retrain: ${path} not found`);
