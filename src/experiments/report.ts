@@ -76,6 +76,16 @@ export const METRICS: {
     get: (s) => (s as { corruption?: { accuracy: number } }).corruption?.accuracy,
   },
   {
+    name: 'hessian',
+    title: 'Hessian λmax',
+    get: (s) => (s as { hessian?: number }).hessian,
+  },
+  {
+    name: 'activation_sparsity',
+    title: 'act. sparsity',
+    get: (s) => (s as { activation_sparsity?: number }).activation_sparsity,
+  },
+  {
     name: 'seconds_per_candidate',
     title: 's/candidate',
     get: (s) => (s as { seconds_per_candidate?: number }).seconds_per_candidate,
@@ -151,8 +161,8 @@ function groupConfig(config: Record<string, unknown>): Record<string, unknown> {
   return c;
 }
 
-/** A pipeline's rows as runs of their own: the row's point (target, density, method) joins the config, its
- * metrics stand where a training run's final metrics do. */
+/** A pipeline's rows as runs of their own: the row's point (target, density, method or tweaks) joins the config,
+ * its metrics stand where a training run's final metrics do. */
 function pipelineRows(dir: string, config: Record<string, unknown>, s: PipelineSummary): LoadedRun[] {
   return s.rows.map((r) => ({
     dir,
@@ -163,6 +173,8 @@ function pipelineRows(dir: string, config: Record<string, unknown>, s: PipelineS
       wall_seconds: s.wall_seconds,
       final: { test: r.metrics.test, ...(r.metrics.val ? { val: r.metrics.val } : {}) },
       corruption: r.metrics.corruption,
+      hessian: r.metrics.hessian,
+      activation_sparsity: r.metrics.activation_sparsity,
       seconds_per_candidate: r.seconds_per_candidate,
     } as unknown as RunSummary,
     curve: [],

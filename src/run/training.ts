@@ -241,7 +241,7 @@ export async function runTraining(
   checkGradInit(c, o.start);
   const params = model.namedParameters();
   const optimizer = makeOptimizer(c, params, kernels);
-  const loss = makeLoss(c, kernels, data.classes);
+  const loss = makeLoss(c, kernels, data.classes, data.shape);
   const name = c.name ?? defaultRunName(c);
   // Lines of the sparse hook (auto's choices) go through the progress bar, which keeps them off its line.
   const progress = new Progress(`train ${name}`, 'it');

@@ -3,14 +3,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../run/config.js';
-import { runPoolsPipeline, type PipelineOptions, type PipelineSummary } from './pools_pipeline.js';
+import type { PipelineOptions, PipelineRow, PipelineSummary } from './pipeline_common.js';
+import { runPoolsPipeline } from './pools_pipeline.js';
+import { runSpendingPipeline } from './spending_pipeline.js';
 
-export type { PipelineOptions, PipelineSummary };
+export type { PipelineOptions, PipelineRow, PipelineSummary };
 
 export async function runPipeline(c: TrainConfig, o: PipelineOptions = {}): Promise<PipelineSummary> {
   switch (c.pipeline?.kind) {
     case 'lottery-pools':
       return runPoolsPipeline(c, o);
+    case 'spending':
+      return runSpendingPipeline(c, o);
     default:
       throw new Error(`runPipeline: the config describes no pipeline`);
   }
