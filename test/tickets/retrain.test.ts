@@ -150,4 +150,3 @@ test('--kd distils from the pipeline’s dense round; --rewind-epoch 0 retrains 
   assert.equal(config.loss.labelSmoothing, 0);
   assert.equal(loadTicket(join(kd.run, 'model.safetensors')).provenance.activation, 'mish');
 });
-
