@@ -9,7 +9,7 @@ import type { TrainConfig } from '../run/config.js';
 import type { LotterySettingsConfig, PipelineConfig } from '../run/pipeline_config.js';
 import type { Hook } from '../train/hooks.js';
 import { writeFileAtomic } from '../train/rundir.js';
-import { runLottery, type LotterySummary, type RoundRecord } from './lottery.js';
+import { checkLottery, runLottery, type LotterySummary, type RoundRecord } from './lottery.js';
 
 /** One entry of a pipeline's table: where it stands (e.g. target, density, method or tweaks) and its metrics. */
 export interface PipelineRow {
@@ -77,13 +77,14 @@ export async function lotteryStage<Row extends PipelineRow>(
   o: PipelineOptions,
 ): Promise<PipelineStage<Row>> {
   const started = performance.now();
+  const { pipeline: _, ...recipe } = c;
+  checkLottery(recipe, lotterySettings);
   const kind = c.pipeline!.kind;
   const name = c.name ?? `${c.model}-${c.dataset}-${kind}-s${c.seed}`;
   const dir = join(c.runsDir, name);
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, 'config.json')))
     writeFileAtomic(join(dir, 'config.json'), JSON.stringify(c, null, 2) + '\n');
-  const { pipeline: _, ...recipe } = c;
   const lottery = await runLottery(
     recipe,
     { ...lotterySettings },
