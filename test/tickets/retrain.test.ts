@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { isJumpPath, JUMP_INIT } from '../../src/models/residual.js';
 import type { RunSummary } from '../../src/run/training.js';
 import { tweakSetSchema } from '../../src/run/tweak_config.js';
+import { evaluate } from '../../src/run/api.js';
 import { retrainTicket } from '../../src/tickets/retrain.js';
 import { loadTicket } from '../../src/tickets/ticket.js';
 import type { StepContext } from '../../src/train/hooks.js';
@@ -82,6 +83,10 @@ test('AT + TRT: swish and jump paths built, GradInit run, label smoothing on, th
     );
   }
   assert.equal((s.retrain as { rewind_epoch: number }).rewind_epoch, 1);
+  // The ticket and the checkpoint rebuild the variant from what they record: the run's own test metrics again.
+  assert.deepEqual(evaluate(join(s.run, 'model.safetensors')).ensemble, s.final.test);
+  const e = ok(['eval', '--checkpoint', join(s.run, 'checkpoints', 'last.safetensors'), '--json']);
+  assert.equal(JSON.parse(e.stdout).accuracy, s.final.test.accuracy);
 });
 
 test('the jump paths start at their init, everything else at the rewind point (masked), at epoch 1', async () => {
