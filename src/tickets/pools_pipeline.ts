@@ -24,7 +24,9 @@ import { ticketEvaluator } from '../run/ticket_data.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
 import {
+  accuracyCell,
   cached,
+  markdownTable,
   lotteryStage,
   pick,
   type PipelineOptions,
@@ -168,16 +170,16 @@ export async function runPoolsPipeline(c: TrainConfig, o: PipelineOptions = {}):
 }
 
 function poolsTable(rows: PoolsRow[]): string {
-  const pct = (m?: Metrics) => (m ? (100 * m.accuracy).toFixed(2) : '—');
-  return (
-    [
-      '| target | density | method | test acc % | val acc % | corruption acc % | s/candidate |',
-      '|---|---|---|---|---|---|---|',
-      ...rows.map(
-        (r) =>
-          `| ${r.point.target} | ${r.point.density.toFixed(4)} | ${r.point.method} | ${pct(r.metrics.test)} | ` +
-          `${pct(r.metrics.val)} | ${pct(r.metrics.corruption)} | ${r.seconds_per_candidate?.toFixed(1) ?? ''} |`,
-      ),
-    ].join('\n') + '\n'
+  return markdownTable(
+    ['target', 'density', 'method', 'test acc %', 'val acc %', 'corruption acc %', 's/candidate'],
+    rows.map((r) => [
+      String(r.point.target),
+      r.point.density.toFixed(4),
+      r.point.method,
+      accuracyCell(r.metrics.test),
+      accuracyCell(r.metrics.val),
+      accuracyCell(r.metrics.corruption),
+      r.seconds_per_candidate?.toFixed(1) ?? '',
+    ]),
   );
 }

@@ -12,7 +12,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSuite, type SuiteMetric, type SuiteReport } from '../eval/suite.js';
-import type { Metrics } from '../eval/metrics.js';
 import { EXTRA_SKIP_MODELS } from '../models/index.js';
 import type { TrainConfig } from '../run/config.js';
 import type { PipelineConfig } from '../run/pipeline_config.js';
@@ -22,8 +21,10 @@ import { describeTweaks, hasTweaks, tweakName } from '../run/tweak_config.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
 import {
+  accuracyCell,
   cached,
   lotteryStage,
+  markdownTable,
   pick,
   readJson,
   type PipelineOptions,
@@ -175,17 +176,27 @@ function evaluateRows(
 }
 
 function spendingTable(rows: SpendingRow[]): string {
-  const pct = (m?: Metrics) => (m ? (100 * m.accuracy).toFixed(2) : '—');
   const num = (x?: number) => (x === undefined ? '' : x.toPrecision(4));
-  return (
+  return markdownTable(
     [
-      '| target | density | tweaks | test acc % | val acc % | Hessian top eigenvalue | activation sparsity | ticket |',
-      '|---|---|---|---|---|---|---|---|',
-      ...rows.map(
-        (r) =>
-          `| ${r.point.target} | ${r.point.density.toFixed(4)} | ${r.point.tweaks} | ${pct(r.metrics.test)} | ` +
-          `${pct(r.metrics.val)} | ${num(r.metrics.hessian)} | ${num(r.metrics.activation_sparsity)} | ${r.ticket} |`,
-      ),
-    ].join('\n') + '\n'
+      'target',
+      'density',
+      'tweaks',
+      'test acc %',
+      'val acc %',
+      'Hessian top eigenvalue',
+      'activation sparsity',
+      'ticket',
+    ],
+    rows.map((r) => [
+      String(r.point.target),
+      r.point.density.toFixed(4),
+      r.point.tweaks,
+      accuracyCell(r.metrics.test),
+      accuracyCell(r.metrics.val),
+      num(r.metrics.hessian),
+      num(r.metrics.activation_sparsity),
+      r.ticket,
+    ]),
   );
 }

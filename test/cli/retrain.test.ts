@@ -125,5 +125,5 @@ test('train: extra skips on a model without BasicBlocks, GradInit with a mask-dr
   refused([...base, '--model', 'resnet50', '--extra-skips'], /extraSkips: needs BasicBlocks; resnet50 has none/);
   refused([...base, '--gradinit', '--method', 'rigl'], /gradinit applies to dense training .* not to method rigl/);
   refused([...base, '--gradinit-order', 'mask-first'], /--gradinit-order and --gradinit-iterations need --gradinit/);
-  refused([...base, '--activation', 'gelu'], /activation: Invalid enum value/);
+  refused([...base, '--activation', 'gelu'], /train: --activation 'gelu' is not one of: relu, swish, mish/);
 });

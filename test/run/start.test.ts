@@ -8,27 +8,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createModel } from '../../src/models/index.js';
-import { DEFAULT_TRAIN, mergeConfig, validateConfig } from '../../src/run/config.js';
 import { runTraining } from '../../src/run/training.js';
 import type { StepContext } from '../../src/train/hooks.js';
-import { lcg } from '../helpers.js';
+import { lcg, syntheticConfig } from '../helpers.js';
 
 const runs = mkdtempSync(join(tmpdir(), 'st-start-'));
-const config = (extra: Record<string, unknown>) =>
-  validateConfig(
-    mergeConfig(DEFAULT_TRAIN as Record<string, unknown>, {
-      model: 'resnet20',
-      width: 0.25,
-      dataset: 'synthetic',
-      batch: 64,
-      epochs: 1,
-      threads: 1,
-      seed: 3,
-      runsDir: runs,
-      ...extra,
-    }),
-    'test',
-  );
+const config = (extra: Record<string, unknown>) => syntheticConfig({ epochs: 1, seed: 3, runsDir: runs, ...extra });
 
 /** The state before the first step of a run, and its GradInit scales. */
 async function firstStep(extra: Record<string, unknown>, start?: Parameters<typeof runTraining>[1]['start']) {

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildReport } from '../../src/experiments/report.js';
-import { DEFAULT_TRAIN, mergeConfig, validateConfig } from '../../src/run/config.js';
+import { syntheticConfig } from '../helpers.js';
 import type { RoundRecord } from '../../src/tickets/lottery.js';
 import { runPipeline } from '../../src/tickets/pipeline.js';
 import { checkSpendingPipeline, type SpendingRow } from '../../src/tickets/spending_pipeline.js';
@@ -16,21 +16,7 @@ import type { PipelineSummary } from '../../src/tickets/pipeline_common.js';
 
 const runs = mkdtempSync(join(tmpdir(), 'st-spending-'));
 const config = (pipeline: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-  validateConfig(
-    mergeConfig(DEFAULT_TRAIN as Record<string, unknown>, {
-      model: 'resnet20',
-      width: 0.25,
-      dataset: 'synthetic',
-      batch: 64,
-      epochs: 2,
-      threads: 1,
-      runsDir: runs,
-      name: 'sp',
-      pipeline: { kind: 'spending', ...pipeline },
-      ...extra,
-    }),
-    'test',
-  );
+  syntheticConfig({ epochs: 2, runsDir: runs, name: 'sp', pipeline: { kind: 'spending', ...pipeline }, ...extra });
 
 const pipeline = {
   lottery: { kind: 'imp', rounds: 3, rate: 0.5, rewindEpoch: 1, scope: 'conv-only' },

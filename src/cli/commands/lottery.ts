@@ -4,15 +4,12 @@ import { join } from 'node:path';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../../run/config.js';
 import { LOTTERY_KINDS, runLottery, type LotteryKind, type LotterySettings } from '../../tickets/lottery.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec, type OptionSpec } from '../args.js';
-import { flagsToConfig, spec as trainSpec } from './train.js';
+import { ARCHITECTURE_OPTIONS, flagsToConfig, GRADINIT_OPTIONS, spec as trainSpec } from './train.js';
 
 /** The retraining tweaks of SPEC §9 (`train` takes them): never for mask finding. */
 const TWEAK_FLAGS = [
-  'activation',
-  'extra-skips',
-  'gradinit',
-  'gradinit-order',
-  'gradinit-iterations',
+  ...Object.keys(ARCHITECTURE_OPTIONS),
+  ...Object.keys(GRADINIT_OPTIONS),
   'label-smoothing',
   'teacher',
   'kd-alpha',

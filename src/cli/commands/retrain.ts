@@ -1,10 +1,12 @@
 // `sparsetickets retrain TICKET`: a lottery round's mask retrained with the tweaks of "spending the lottery
 // better" (SPEC §9) — over tickets/retrain.ts.
-import { ACTIVATIONS } from '../../nn/layers/activation.js';
 import { signalExitCode } from '../../run/signals.js';
 import { tweakSetSchema, type TweakSet } from '../../run/tweak_config.js';
 import { retrainTicket } from '../../tickets/retrain.js';
 import { numberOption, parseCommandLine, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
+import { ARCHITECTURE_OPTIONS, GRADINIT_OPTIONS, spec as trainSpec } from './train.js';
+
+const pick = <T>(o: Record<string, T>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
 
 const spec: CommandSpec = {
   name: 'retrain',
@@ -22,25 +24,12 @@ const spec: CommandSpec = {
   options: {
     at: { type: 'boolean', description: 'the AT tweaks of the paper: --activation swish --extra-skips' },
     trt: { type: 'boolean', description: 'the TRT tweaks of the paper: --gradinit --label-smoothing 0.1' },
-    activation: {
-      type: 'string',
-      value: 'A',
-      choices: ACTIVATIONS,
-      description: "the activation in every ReLU's place [default: relu; --at: swish]",
-    },
-    'extra-skips': { type: 'boolean', description: 'jump paths in every BasicBlock (resnet18/34/20/32)' },
-    gradinit: { type: 'boolean', description: 'GradInit before the first step (180 Adam steps on the scales)' },
-    'gradinit-order': {
-      type: 'string',
-      value: 'O',
-      choices: ['dense-first', 'mask-first'],
-      description: 'learn the scales on the dense start, then mask; or on the masked one [default: dense-first]',
-    },
-    'gradinit-iterations': { type: 'string', value: 'N', description: 'GradInit iterations [default: 180]' },
+    ...ARCHITECTURE_OPTIONS,
+    ...GRADINIT_OPTIONS,
     'label-smoothing': { type: 'string', value: 'A', description: 'label smoothing α [--trt: 0.1]' },
     kd: { type: 'boolean', description: "distil from the pipeline's dense network (round 0) instead of smoothing" },
-    'kd-alpha': { type: 'string', value: 'A', description: 'distillation weight α [default: 0.5]' },
-    'kd-temperature': { type: 'string', value: 'T', description: 'distillation temperature [default: 4]' },
+    'kd-alpha': trainSpec.options['kd-alpha'],
+    'kd-temperature': trainSpec.options['kd-temperature'],
     'rewind-epoch': {
       type: 'string',
       value: 'k',
@@ -50,13 +39,7 @@ const spec: CommandSpec = {
     width: { type: 'string', value: 'W', description: 'check: the ticket must be of this width' },
     name: { type: 'string', value: 'NAME', description: 'run name [default: retrain-NN-<tweaks>]' },
     'runs-dir': { type: 'string', value: 'DIR', description: 'parent of the run [default: the pipeline directory]' },
-    threads: { type: 'string', value: 'T', description: 'threads [default: SPARSETICKETS_THREADS or all cores]' },
-    backend: { type: 'string', value: 'B', choices: ['auto', 'native', 'js'], description: 'kernels' },
-    overwrite: { type: 'boolean', description: 'replace an existing run of the same name' },
-    resume: { type: 'boolean', description: 'continue the run of this name from its last checkpoint' },
-    'halt-after': { type: 'string', value: 'N', description: 'testing: stop as if interrupted after N iterations' },
-    quiet: { type: 'boolean', description: 'no progress output' },
-    json: { type: 'boolean', description: 'print the run summary as JSON on stdout' },
+    ...pick(trainSpec.options, ['threads', 'backend', 'overwrite', 'resume', 'halt-after', 'quiet', 'json']),
   },
   examples: [
     'sparsetickets lottery --model resnet20 --dataset cifar10 --data-dir ../shared/datasets/cifar10-jpeg --epochs 30 --rounds 6 --rewind-epoch 2 --scope conv-only --name imp',
