@@ -3,7 +3,7 @@
 // paper makes; or followed by retraining chosen tickets' masks with sets of tweaks (SPEC §9, spending the lottery
 // better). A config with `pipeline` set describes the whole pipeline; its other keys are the rounds' recipe.
 import { z } from 'zod';
-import { tweakSetSchema } from './tweak_config.js';
+import { kdOrSmoothing, tweakSetObject } from './tweak_config.js';
 
 export const LOTTERY_KINDS = ['imp', 'omp', 'ltr'] as const;
 export type LotteryKind = (typeof LOTTERY_KINDS)[number];
@@ -69,8 +69,14 @@ export const pipelineSchema = z.discriminatedUnion('kind', [
           targets: z.array(z.number().int().positive()).min(1).optional(),
           /** The epoch rewound to: the lottery's rewind point or 0 (the initialisation) [default: the lottery's]. */
           rewindEpoch: z.number().int().nonnegative().optional(),
-          /** The tweak sets, each retraining every target; {} is vanilla LTH (the round's own training). */
-          tweaks: z.array(tweakSetSchema).min(1).default([{}]),
+          /** The tweak sets, each retraining every target; {} is vanilla LTH (at the lottery's rewind epoch: the
+           * round's own training). A set's rewindEpoch replaces the pipeline's for it. */
+          tweaks: z
+            .array(
+              tweakSetObject.extend({ rewindEpoch: z.number().int().nonnegative().optional() }).refine(...kdOrSmoothing),
+            )
+            .min(1)
+            .default([{}]),
         })
         .strict()
         .default({}),

@@ -23,8 +23,8 @@ export const gradinitSchema = z
   })
   .strict();
 
-/** A set of tweaks for retraining a ticket's mask; none at all is vanilla LTH retraining. */
-export const tweakSetSchema = z
+/** A set of tweaks for retraining a ticket's mask (before the check that KD and smoothing exclude each other). */
+export const tweakSetObject = z
   .object({
     /** The set's name in tables and run names [default: its tag, e.g. swish+skips+gradinit+ls0.1]. */
     name: z
@@ -45,8 +45,16 @@ export const tweakSetSchema = z
       .strict()
       .optional(),
   })
-  .strict()
-  .refine((t) => !(t.kd && t.labelSmoothing !== undefined), 'label smoothing and KD exclude each other');
+  .strict();
+
+/** KD takes label smoothing's place (SPEC §9): never both. */
+export const kdOrSmoothing = [
+  (t: { kd?: unknown; labelSmoothing?: number }) => !(t.kd && t.labelSmoothing !== undefined),
+  'label smoothing and KD exclude each other',
+] as const;
+
+/** A set of tweaks for retraining a ticket's mask; none at all is vanilla LTH retraining. */
+export const tweakSetSchema = tweakSetObject.refine(...kdOrSmoothing);
 
 export type TweakSet = z.infer<typeof tweakSetSchema>;
 export type TweakSetInput = z.input<typeof tweakSetSchema>;

@@ -35,6 +35,15 @@ import { retrainTicket } from './retrain.js';
 import { applyTicket, loadTicket } from './ticket.js';
 
 type SpendingConfig = Extract<PipelineConfig, { kind: 'spending' }>;
+type SpendingTweaks = SpendingConfig['retrain']['tweaks'][number];
+
+/** The epoch a set retrains from: its own, the pipeline's, or the lottery's rewind point. */
+const rewindOf = (p: SpendingConfig, t: SpendingTweaks) =>
+  t.rewindEpoch ?? p.retrain.rewindEpoch ?? p.lottery.rewindEpoch;
+
+/** A set's name in rows and run names: its own, or its tag (with the epoch when the set's own rewind differs). */
+const setName = (p: SpendingConfig, t: SpendingTweaks) =>
+  t.name ?? `${tweakName(t)}${t.rewindEpoch !== undefined ? `-rewind${t.rewindEpoch}` : ''}`;
 
 export interface SpendingRow extends PipelineRow {
   point: { target: number; density: number; tweaks: string };
@@ -51,12 +60,12 @@ export function checkSpendingPipeline(c: TrainConfig, p: SpendingConfig): void {
     if (j >= rounds)
       throw new UsageError(`pipeline: target ${j} is out of range: the pruned rounds are 1 … ${rounds - 1}`);
   const k = p.lottery.rewindEpoch;
-  const rewind = p.retrain.rewindEpoch ?? k;
-  if (rewind !== k && rewind !== 0)
-    throw new UsageError(
-      `pipeline: retrain.rewindEpoch ${rewind}: the lottery keeps its rewind point (epoch ${k}) and the initialisation (0)`,
-    );
-  const names = p.retrain.tweaks.map(tweakName);
+  for (const rewind of [p.retrain.rewindEpoch ?? k, ...p.retrain.tweaks.map((t) => rewindOf(p, t))])
+    if (rewind !== k && rewind !== 0)
+      throw new UsageError(
+        `pipeline: rewindEpoch ${rewind}: the lottery keeps its rewind point (epoch ${k}) and the initialisation (0)`,
+      );
+  const names = p.retrain.tweaks.map((t) => setName(p, t));
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new UsageError(`pipeline: two tweak sets are named '${twice}'; name them apart (name: …)`);
   if (p.retrain.tweaks.some((t) => t.extraSkips) && !EXTRA_SKIP_MODELS.includes(c.model))
@@ -84,11 +93,12 @@ export async function runSpendingPipeline(
   if (lottery.status !== 'completed') return finish([], 'interrupted');
   const rounds = lottery.rounds;
   const targets = p.retrain.targets ?? rounds.slice(1).map((r) => r.round);
-  const rewind = p.retrain.rewindEpoch ?? p.lottery.rewindEpoch;
   const rows: SpendingRow[] = [];
   for (const j of targets) {
-    for (const t of p.retrain.tweaks) {
-      const tweaks = tweakName(t);
+    for (const set of p.retrain.tweaks) {
+      const { rewindEpoch: _, ...t } = set; // the tweaks proper
+      const rewind = rewindOf(p, set);
+      const tweaks = setName(p, set);
       const point = { target: j, density: rounds[j].density, tweaks };
       if (!hasTweaks(t) && rewind === p.lottery.rewindEpoch) {
         rows.push({

@@ -22,7 +22,7 @@ const pipeline = {
   lottery: { kind: 'imp', rounds: 3, rate: 0.5, rewindEpoch: 1, scope: 'conv-only' },
   retrain: {
     targets: [1, 2],
-    tweaks: [{ name: 'lth' }, { name: 'at', activation: 'mish', extraSkips: true }],
+    tweaks: [{ name: 'lth' }, { name: 'at', activation: 'mish', extraSkips: true }, { rewindEpoch: 0 }],
   },
   evaluation: { hessian: { batches: 1, batchSize: 16 }, sparsity: true },
 };
@@ -38,8 +38,10 @@ test('lottery rounds, then each target retrained per tweak set; vanilla rows are
     [
       [1, 'lth'],
       [1, 'at'],
+      [1, 'vanilla-rewind0'],
       [2, 'lth'],
       [2, 'at'],
+      [2, 'vanilla-rewind0'],
     ],
   );
   for (const r of s.rows) {
@@ -48,13 +50,20 @@ test('lottery rounds, then each target retrained per tweak set; vanilla rows are
       assert.deepEqual(r.metrics.test, rounds[r.point.target].test, 'vanilla: the round itself');
       assert.equal(r.ticket, rounds[r.point.target].ticket);
     } else {
-      const run = JSON.parse(readFileSync(join(dir, 'retrain', `at-0${r.point.target}`, 'summary.json'), 'utf8'));
+      const run = JSON.parse(readFileSync(join(dir, r.ticket.replace('model.safetensors', 'summary.json')), 'utf8'));
       assert.deepEqual(r.metrics.test, run.final.test);
       assert.equal(run.retrain.round, r.point.target);
+      // A set's own rewind epoch: vanilla from the initialisation is trained again, epochs 0…2.
+      assert.equal(run.retrain.rewind_epoch, r.point.tweaks === 'at' ? 1 : 0);
     }
   }
   // Only the tweaked sets were trained again.
-  assert.deepEqual(readdirSync(join(dir, 'retrain')).sort(), ['at-01', 'at-02']);
+  assert.deepEqual(readdirSync(join(dir, 'retrain')).sort(), [
+    'at-01',
+    'at-02',
+    'vanilla-rewind0-01',
+    'vanilla-rewind0-02',
+  ]);
   // The suite's metrics at the sparsest target, for both tweak sets; mish leaves few activations near zero.
   const at2 = s.rows.filter((r) => r.point.target === 2);
   for (const r of at2) {
@@ -69,7 +78,7 @@ test('lottery rounds, then each target retrained per tweak set; vanilla rows are
   assert.match(readFileSync(join(dir, 'spending.md'), 'utf8'), /\| 2 \| 0\.2\d+ \| at \|/);
   // report: one row per (target, tweaks), the Hessian and activation sparsity as columns.
   const rep = buildReport([runs]);
-  assert.equal(rep.rows.length, 4);
+  assert.equal(rep.rows.length, 6);
   assert.ok(rep.keys.includes('row.tweaks') && rep.keys.includes('row.target'));
   const row = rep.rows.find((r) => r.label['row.tweaks'] === 'at' && r.label['row.target'] === 2)!;
   assert.equal(row.metrics.hessian.mean, at2[1].metrics.hessian);
@@ -93,6 +102,10 @@ test('settings that contradict each other are refused before any work', () => {
     [{ ...pipeline, retrain: { targets: [3] } }, /target 3 is out of range: the pruned rounds are 1 … 2/],
     [{ ...pipeline, lottery: { ...pipeline.lottery, kind: 'ltr' } }, /LTR keeps none/],
     [{ ...pipeline, retrain: { rewindEpoch: 1 }, lottery: { ...pipeline.lottery, rewindEpoch: 0 } }, /rewindEpoch 1/],
+    [
+      { ...pipeline, retrain: { tweaks: [{ rewindEpoch: 2 }] } },
+      /rewindEpoch 2: the lottery keeps its rewind point \(epoch 1\)/,
+    ],
     [
       { ...pipeline, retrain: { tweaks: [{ labelSmoothing: 0.1 }, { labelSmoothing: 0.1 }] } },
       /two tweak sets are named 'ls0\.1'/,
