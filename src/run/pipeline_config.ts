@@ -73,7 +73,9 @@ export const pipelineSchema = z.discriminatedUnion('kind', [
            * round's own training). A set's rewindEpoch replaces the pipeline's for it. */
           tweaks: z
             .array(
-              tweakSetObject.extend({ rewindEpoch: z.number().int().nonnegative().optional() }).refine(...kdOrSmoothing),
+              tweakSetObject
+                .extend({ rewindEpoch: z.number().int().nonnegative().optional() })
+                .refine(...kdOrSmoothing),
             )
             .min(1)
             .default([{}]),
