@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../util/errors.js';
 
 export const CONFIGS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'configs');
-export const PAPERS = ['sparse-core', 'suptickets', 'lottery-pools'] as const;
+export const PAPERS = ['sparse-core', 'suptickets', 'lottery-pools', 'freetickets'] as const;
 /** Papers whose presets their own issues add. */
-export const LATER_PAPERS = ['freetickets', 'spending'] as const;
+export const LATER_PAPERS = ['spending'] as const;
 export const SCALES = ['tiny', 'small', 'full'] as const;
 export type Scale = (typeof SCALES)[number];
 

@@ -104,7 +104,8 @@ function edstPlan(c: TrainConfig, b: EdstConfig, method: string): BoosterPlan {
   )
     throw new UsageError(
       `booster edst: ${c.epochs} epochs must be --explore-epochs (${b.exploreEpochs}) + --members (${b.members}) × ` +
-        `--refine-epochs (${b.refineEpochs ?? `${rest}/${b.members}`}); e.g. 450 = 150 + 3 × 100`,
+        `--refine-epochs (${b.refineEpochs ?? `${rest}/${b.members}`}): ${rest} epochs are left after exploration, ` +
+        `${b.refineEpochs === undefined ? `which do not split into ${b.members} whole phases` : `not ${b.members * b.refineEpochs}`}; e.g. 450 = 150 + 3 × 100`,
     );
   return {
     kind: 'edst',

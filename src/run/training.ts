@@ -322,6 +322,7 @@ export async function runTraining(
     loss,
     train: trainLoader,
     evalSets,
+    evalEvery: c.evalEvery,
     epochs: c.epochs,
     hooks,
     shouldStop: () => interrupted || (o.haltAfter !== undefined && stepsThisInvocation >= o.haltAfter),

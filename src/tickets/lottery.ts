@@ -90,7 +90,7 @@ export function checkLottery(c: TrainConfig, s: LotterySettings): void {
 }
 
 /** Saves the whole model state when training reaches the rewind point (before the first step of epoch k). */
-class RewindPoint implements Hook {
+export class RewindPoint implements Hook {
   readonly name = 'rewind-point';
   constructor(
     private readonly file: string,
@@ -252,7 +252,7 @@ export async function runLottery(c: TrainConfig, s: LotterySettings, o: LotteryO
   return { pipeline: dir, kind: s.kind, status: 'completed', rounds: records };
 }
 
-function staticSparse(c: TrainConfig): TrainConfig['sparse'] {
+export function staticSparse(c: TrainConfig): TrainConfig['sparse'] {
   // The placeholder masks of 'static' (uniform, dense) are replaced by the pipeline's before the first step.
   return {
     method: 'static',

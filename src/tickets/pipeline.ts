@@ -3,7 +3,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../run/config.js';
-import { runPoolsPipeline, type PipelineOptions, type PipelineSummary } from './pools_pipeline.js';
+import { runLtrEnsemble } from './ltr_ensemble.js';
+import type { PipelineSummary } from './pipeline_summary.js';
+import { runPoolsPipeline, type PipelineOptions } from './pools_pipeline.js';
 
 export type { PipelineOptions, PipelineSummary };
 
@@ -11,6 +13,8 @@ export async function runPipeline(c: TrainConfig, o: PipelineOptions = {}): Prom
   switch (c.pipeline?.kind) {
     case 'lottery-pools':
       return runPoolsPipeline(c, o);
+    case 'ltr-ensemble':
+      return runLtrEnsemble(c, o);
     default:
       throw new Error(`runPipeline: the config describes no pipeline`);
   }
@@ -18,5 +22,5 @@ export async function runPipeline(c: TrainConfig, o: PipelineOptions = {}): Prom
 
 /** Whether `dir` holds a pipeline that has started (a sweep resumes it instead of starting over). */
 export function pipelineStarted(dir: string): boolean {
-  return existsSync(join(dir, 'lottery.json'));
+  return existsSync(join(dir, 'lottery.json')) || existsSync(join(dir, 'gmp'));
 }

@@ -19,12 +19,13 @@ import {
 } from '../eval/corruption_bench.js';
 import type { Metrics } from '../eval/metrics.js';
 import type { PipelineConfig, PoolVariant } from '../run/pipeline_config.js';
+import type { PipelineRow, PipelineSummary } from './pipeline_summary.js';
 import type { TrainConfig } from '../run/config.js';
 import { ticketEvaluator } from '../run/ticket_data.js';
 import type { Hook } from '../train/hooks.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
-import { runLottery, type LotterySettings, type RoundRecord } from './lottery.js';
+import { runLottery, type LotterySettings } from './lottery.js';
 import { candidateOrder, checkPoolSettings, lotteryPool, type PoolSettings, type SearchRecord } from './pools.js';
 import { loadTicket, saveTicket, type Ticket } from './ticket.js';
 
@@ -33,20 +34,8 @@ type LotteryPoolsConfig = Extract<PipelineConfig, { kind: 'lottery-pools' }>;
 /** What a row of the pipeline's table is: a target ticket under one method. */
 export type PoolsRowMethod = 'lt' | PoolVariant | 'ensemble';
 
-export interface PoolsRow {
+export interface PoolsRow extends PipelineRow {
   point: { target: number; density: number; method: PoolsRowMethod };
-  metrics: { test: Metrics; val?: Metrics; corruption?: Metrics };
-  /** Pool variants: the search's cost per candidate and the tickets merged. */
-  seconds_per_candidate?: number;
-  ingredients?: number[];
-}
-
-export interface PipelineSummary {
-  status: 'completed' | 'interrupted';
-  kind: 'lottery-pools';
-  wall_seconds: number;
-  rounds: RoundRecord[];
-  rows: PoolsRow[];
 }
 
 interface PooledResult {
