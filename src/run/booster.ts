@@ -13,9 +13,9 @@ import type { Hook } from '../train/hooks.js';
 import { Edst } from '../tickets/edst.js';
 import { TicketEvaluator } from '../tickets/evaluate.js';
 import { SupTickets, supTicketsBudget } from '../tickets/suptickets.js';
-import type { Provenance } from '../tickets/ticket.js';
 import { UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
+import { runProvenance } from './provenance.js';
 import { edstSchedule, supTicketsSchedule } from './schedule.js';
 
 export interface BoosterContext {
@@ -128,18 +128,7 @@ function common(c: TrainConfig, ctx: BoosterContext, kind: string) {
     inputShape: ctx.inputShape,
     seed: c.seed,
   }).useKernels(ctx.kernels);
-  const provenance: Omit<Provenance, 'density'> = {
-    model: c.model,
-    width: c.width,
-    classes: ctx.classes,
-    dataset: c.dataset,
-    dataDir: c.dataDir,
-    valFraction: c.valFraction,
-    trainSubset: c.trainSubset,
-    method: `${ctx.sparse.s.method}+${kind}`,
-    seed: c.seed,
-    source: ctx.runPath,
-  };
+  const provenance = runProvenance(c, ctx.classes, `${ctx.sparse.s.method}+${kind}`, ctx.runPath);
   return {
     sparse: ctx.sparse,
     itersPerEpoch: ctx.itersPerEpoch,

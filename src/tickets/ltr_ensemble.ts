@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../run/config.js';
 import type { PipelineConfig } from '../run/pipeline_config.js';
+import { runProvenance } from '../run/provenance.js';
 import { runTraining, type RunSummary } from '../run/training.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
@@ -73,16 +74,7 @@ export async function runLtrEnsemble(c: TrainConfig, o: PipelineOptions = {}): P
       },
       (ctx) => [
         new RewindPoint(rewindFile, k * ctx.itersPerEpoch, () => ({
-          model: c.model,
-          width: c.width,
-          classes: ctx.classes,
-          dataset: c.dataset,
-          dataDir: c.dataDir,
-          valFraction: c.valFraction,
-          trainSubset: c.trainSubset,
-          method: 'gmp',
-          seed: c.seed,
-          source: join(dir, 'gmp'),
+          ...runProvenance(c, ctx.classes, 'gmp', join(dir, 'gmp')),
           density: 1,
         })),
         ...(o.hooks?.() ?? []),

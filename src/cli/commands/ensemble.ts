@@ -4,7 +4,7 @@ import { CORRUPTIONS, isCorruption, type Corruption } from '../../data/corruptio
 import { evaluateEnsemble } from '../../tickets/ensemble_eval.js';
 import { writeFileAtomic } from '../../train/rundir.js';
 import { numberOption, parseCommandLine, type CommandSpec } from '../args.js';
-import { formatReport, list, parseMetrics } from './eval_suite.js';
+import { formatReport, list, parseMetrics, SUITE_SAMPLE_OPTIONS } from './eval_suite.js';
 
 const spec: CommandSpec = {
   name: 'ensemble',
@@ -28,15 +28,7 @@ const spec: CommandSpec = {
       value: 'RUN',
       description: 'a dense run whose length is the unit of "× one dense run"',
     },
-    corruptions: { type: 'string', value: 'LIST', description: 'corruption types [default: all 19]' },
-    severities: { type: 'string', value: 'LIST', description: 'severities [default: 1,2,3,4,5]' },
-    'corruption-samples': { type: 'string', value: 'N', description: 'corrupt the first N test images [default: all]' },
-    'ood-samples': {
-      type: 'string',
-      value: 'N',
-      description: 'samples of the generated OOD sets [default: test size]',
-    },
-    'fgsm-samples': { type: 'string', value: 'N', description: 'attack the first N test images [default: all]' },
+    ...SUITE_SAMPLE_OPTIONS,
     'data-dir': { type: 'string', value: 'DIR', description: "dataset directory [default: the members']" },
     seed: { type: 'string', value: 'S', default: '0', description: 'seed of the generated sets' },
     threads: { type: 'string', value: 'T', description: 'threads [default: all cores]' },

@@ -18,8 +18,25 @@ import { createModelFor } from '../../run/model_fit.js';
 import { applyTicket } from '../../tickets/ticket.js';
 import { loadModelState } from '../../train/checkpoint.js';
 import { writeFileAtomic } from '../../train/rundir.js';
-import { numberOption, UsageError, type ParsedOptions } from '../args.js';
+import { numberOption, UsageError, type OptionSpec, type ParsedOptions } from '../args.js';
 import { checkpointInput, ticketInput, usage } from './eval_inputs.js';
+
+/** The options `eval --metrics` and `ensemble` share: which corruptions and how many samples each set has. */
+export const SUITE_SAMPLE_OPTIONS: Record<string, OptionSpec> = {
+  corruptions: { type: 'string', value: 'LIST', description: 'corruption types [default: all 19]' },
+  severities: { type: 'string', value: 'LIST', description: 'severities [default: 1,2,3,4,5]' },
+  'corruption-samples': {
+    type: 'string',
+    value: 'N',
+    description: 'generate corruptions of the first N test images [default: all]',
+  },
+  'ood-samples': {
+    type: 'string',
+    value: 'N',
+    description: 'samples of the generated OOD sets [default: test size]',
+  },
+  'fgsm-samples': { type: 'string', value: 'N', description: 'attack the first N test images [default: all]' },
+};
 
 interface Subject {
   what: Record<string, unknown>;
