@@ -23,6 +23,7 @@ import { DEFAULT_TRAIN, mergeConfig, readConfigFile, trainConfigSchema, validate
 import type { TrainConfig } from '../run/config.js';
 import { UsageError } from '../util/errors.js';
 import { SUITE_METRICS } from '../eval/suite.js';
+import { checkPipeline } from '../tickets/pipeline.js';
 
 const NAME = /^[A-Za-z0-9._-]+$/;
 
@@ -285,6 +286,7 @@ export function planSweep(raw: Record<string, unknown>, overrides: string[] = []
     let resolved: TrainConfig;
     try {
       resolved = resolveRunConfig({ ...e.config, name: 'x' }, 'x');
+      checkPipeline(resolved);
     } catch (err) {
       const at = `run ${canonicalJson(e.point)}${e.where === '(base)' ? '' : ` of ${e.where}`}`;
       perRun.push(`${at}: ${(err as Error).message.replace(/^invalid config \(x\): /, '')}`);

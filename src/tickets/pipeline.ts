@@ -3,9 +3,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../run/config.js';
-import { runLtrEnsemble } from './ltr_ensemble.js';
+import { checkLtrEnsemble, runLtrEnsemble } from './ltr_ensemble.js';
 import type { PipelineSummary } from './pipeline_summary.js';
-import { runPoolsPipeline, type PipelineOptions } from './pools_pipeline.js';
+import { checkPoolsPipeline, runPoolsPipeline, type PipelineOptions } from './pools_pipeline.js';
 
 export type { PipelineOptions, PipelineSummary };
 
@@ -18,6 +18,12 @@ export async function runPipeline(c: TrainConfig, o: PipelineOptions = {}): Prom
     default:
       throw new Error(`runPipeline: the config describes no pipeline`);
   }
+}
+
+/** Everything about a pipeline config that can be checked before any work (UsageError). */
+export function checkPipeline(c: TrainConfig): void {
+  if (c.pipeline?.kind === 'lottery-pools') checkPoolsPipeline(c, c.pipeline);
+  if (c.pipeline?.kind === 'ltr-ensemble') checkLtrEnsemble(c, c.pipeline);
 }
 
 /** Whether `dir` holds a pipeline that has started (a sweep resumes it instead of starting over). */

@@ -25,7 +25,7 @@ import { ticketEvaluator } from '../run/ticket_data.js';
 import type { Hook } from '../train/hooks.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
-import { runLottery, type LotterySettings } from './lottery.js';
+import { checkLottery, runLottery, type LotterySettings } from './lottery.js';
 import { candidateOrder, checkPoolSettings, lotteryPool, type PoolSettings, type SearchRecord } from './pools.js';
 import { loadTicket, saveTicket, type Ticket } from './ticket.js';
 
@@ -77,6 +77,7 @@ export function checkPoolsPipeline(c: TrainConfig, p: LotteryPoolsConfig): void 
     if (j >= rounds)
       throw new UsageError(`pipeline: target ${j} is out of range: the lottery has rounds 0 … ${rounds - 1}`);
   checkPoolSettings({ ...poolSettings(p, 0, 'pool') }, rounds);
+  checkLottery({ ...c, pipeline: undefined }, p.lottery);
   if (p.corruptions && c.dataset !== 'cifar10' && c.dataset !== 'cifar100')
     throw new UsageError(`pipeline: corruption metrics need CIFAR images; drop pipeline.corruptions for ${c.dataset}`);
 }

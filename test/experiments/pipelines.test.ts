@@ -115,6 +115,25 @@ test('lottery-pools pipeline as a sweep run: every target × method is a row, po
   assert.equal(JSON.parse(again.stdout).trained, 0);
 });
 
+test('a pipeline sweep with a bad pipeline is refused before any run: one line, exit 2', () => {
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ pools: { targets: [5] } }, /target 5 is out of range: the lottery has rounds 0 … 2/],
+    [{ lottery: { rounds: 3, rewindEpoch: 4 } }, /--rewind-epoch 4 must be an epoch before the end of training/],
+    [{ lottery: { rounds: 3, rate: 1.5 } }, /rate/],
+    [{ pools: { coefficients: [] } }, /the coefficient pool is empty/],
+  ];
+  bad.forEach(([change, message], i) => {
+    const sweep = structuredClone(poolsSweep) as typeof poolsSweep & { name: string };
+    sweep.name = `bad${i}`;
+    Object.assign(sweep.base.pipeline, change);
+    writeFileSync(join(dir, `bad${i}.json`), JSON.stringify(sweep));
+    const r = runCli(['sweep', join(dir, `bad${i}.json`), '--runs-dir', dir]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.ok(!existsSync(join(dir, `bad${i}`)));
+  });
+});
+
 test('a pipeline config is not one training run: train refuses it with one line, exit 2', () => {
   writeFileSync(join(dir, 'pipe.json'), JSON.stringify(poolsSweep.base));
   const r = runCli(['train', '--config', join(dir, 'pipe.json'), '--runs-dir', dir, '--name', 'nope']);
