@@ -15,6 +15,7 @@ import { reportCommand } from './commands/report.js';
 import { reproduceCommand } from './commands/reproduce.js';
 import { lotteryCommand } from './commands/lottery.js';
 import { poolCommand } from './commands/pool.js';
+import { ensembleCommand } from './commands/ensemble.js';
 import { interpolateCommand } from './commands/interpolate.js';
 import { statsCommand } from './commands/stats.js';
 import { retrainCommand } from './commands/retrain.js';
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   reproduce: reproduceCommand,
   lottery: lotteryCommand,
   pool: poolCommand,
+  ensemble: ensembleCommand,
   interpolate: interpolateCommand,
   retrain: retrainCommand,
   stats: statsCommand,

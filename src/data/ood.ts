@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Rng } from '../util/rng.js';
 import { DataError, type ImageSet } from './dataset.js';
 import { readSvhnMat } from './npy.js';
-import { loadDataset, type DatasetName } from './registry.js';
+import { FASHION_MNIST_DIR, loadDataset, type DatasetName } from './registry.js';
 
 export function gaussianNoiseSet(n: number, shape: [number, number, number], seed: number): ImageSet {
   const rng = new Rng(seed, 0x6a05);
@@ -48,6 +48,18 @@ export function loadOodSet(spec: string, shape: [number, number, number]): { nam
   } else throw new DataError(`OOD set '${name}': unknown; use svhn, cifar10, cifar100, mnist or fashion-mnist`);
   checkShape(name, set.shape, shape);
   return { name, set };
+}
+
+/** The natural OOD partner of a dataset when this machine has it: MNIST ↔ Fashion-MNIST (Debian's copy). */
+export function partnerOodSets(dataset: string): { name: string; set: ImageSet }[] {
+  try {
+    if (dataset === 'mnist')
+      return [{ name: 'fashion-mnist', set: loadDataset('fashion-mnist', { dataDir: FASHION_MNIST_DIR }).test }];
+    if (dataset === 'fashion-mnist') return [{ name: 'mnist', set: loadDataset('mnist').test }];
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e;
+  }
+  return [];
 }
 
 export function checkShape(name: string, got: readonly number[], want: readonly number[]): void {

@@ -12,7 +12,7 @@ import { UsageError } from '../util/errors.js';
 import { readJson } from './run_state.js';
 import { canonicalJson, flatten, resolveRunConfig, withoutExecutionKeys } from './sweep_file.js';
 import type { ManifestRun } from './sweep.js';
-import type { PipelineSummary } from '../tickets/pipeline.js';
+import type { PipelineSummary } from '../tickets/pipeline_summary.js';
 
 export interface LoadedRun {
   dir: string;
@@ -20,6 +20,8 @@ export interface LoadedRun {
   config: Record<string, unknown>;
   summary?: RunSummary;
   curve: EpochRecord[];
+  /** A pipeline's row: its place in the pipeline's summary (rows keep that order). */
+  row?: number;
 }
 
 export interface Stat {
@@ -75,6 +77,35 @@ export const METRICS: {
     percent: true,
     get: (s) => (s as { corruption?: { accuracy: number } }).corruption?.accuracy,
   },
+  {
+    name: 'ood_gaussian_auroc',
+    title: 'OOD AUROC Gaussian',
+    better: 'max',
+    get: (s) => (s as { ood?: Record<string, number> }).ood?.['gaussian-noise'],
+  },
+  {
+    name: 'ood_corruption_auroc',
+    title: 'OOD AUROC corruptions s5',
+    better: 'max',
+    get: (s) => (s as { ood?: Record<string, number> }).ood?.['corruptions-s5'],
+  },
+  {
+    name: 'ood_mnist_auroc',
+    title: 'OOD AUROC (Fashion-)MNIST',
+    better: 'max',
+    get: (s) => {
+      const o = (s as { ood?: Record<string, number> }).ood;
+      return o?.mnist ?? o?.['fashion-mnist'];
+    },
+  },
+  {
+    name: 'fgsm_accuracy',
+    title: 'FGSM acc %',
+    better: 'max',
+    percent: true,
+    get: (s) => (s as { fgsm?: { accuracy: number } }).fgsm?.accuracy,
+  },
+  { name: 'parameters', title: 'parameters', get: (s) => (s as { parameters?: number }).parameters },
   {
     name: 'hessian',
     title: 'Hessian λmax',
@@ -164,8 +195,9 @@ function groupConfig(config: Record<string, unknown>): Record<string, unknown> {
 /** A pipeline's rows as runs of their own: the row's point (target, density, method or tweaks) joins the config,
  * its metrics stand where a training run's final metrics do. */
 function pipelineRows(dir: string, config: Record<string, unknown>, s: PipelineSummary): LoadedRun[] {
-  return s.rows.map((r) => ({
+  return s.rows.map((r, i) => ({
     dir,
+    row: i,
     name: `${basename(dir)}/${Object.values(r.point).join('-')}`,
     config: { ...config, row: r.point },
     summary: {
@@ -175,6 +207,10 @@ function pipelineRows(dir: string, config: Record<string, unknown>, s: PipelineS
       corruption: r.metrics.corruption,
       hessian: r.metrics.hessian,
       activation_sparsity: r.metrics.activation_sparsity,
+      ood: r.metrics.ood,
+      fgsm: r.metrics.fgsm,
+      parameters: r.parameters,
+      ...(r.training_flops === undefined ? {} : { sparse: { training_flops: r.training_flops } }),
       seconds_per_candidate: r.seconds_per_candidate,
     } as unknown as RunSummary,
     curve: [],
@@ -236,8 +272,9 @@ export function buildReport(dirs: string[]): Report {
   const manifests = found.manifests.map((m) => ({ file: m, runs: readJson<{ runs: ManifestRun[] }>(m)?.runs ?? [] }));
   const order = new Map<string, number>();
   for (const m of manifests) for (const r of m.runs) if (!order.has(r.name)) order.set(r.name, order.size);
-  const rank = (r: LoadedRun) => order.get(r.name) ?? Number.MAX_SAFE_INTEGER;
-  loaded.sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const rank = (r: LoadedRun) => order.get(basename(r.dir)) ?? Number.MAX_SAFE_INTEGER;
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  loaded.sort((a, b) => rank(a) - rank(b) || byName(a.dir, b.dir) || (a.row ?? 0) - (b.row ?? 0));
   // A planned pipeline's rows are known only once it has run: its plan counts for every row group it made.
   const plannedPipelines = new Map<string, Set<string>>();
   const planned = (each: (config: Record<string, unknown>, key: string) => void) => {
@@ -339,9 +376,11 @@ function bestOf(rep: Report, m: (typeof METRICS)[number]): number | undefined {
 function fmt(m: (typeof METRICS)[number], v: number): string {
   return m.percent
     ? (100 * v).toFixed(2)
-    : m.name.includes('flops') || m.name === 'density'
-      ? v.toFixed(3)
-      : v.toFixed(4);
+    : m.name === 'parameters'
+      ? v.toFixed(0)
+      : m.name.includes('flops') || m.name === 'density'
+        ? v.toFixed(3)
+        : v.toFixed(4);
 }
 
 /** A row's flag: completed runs short of the planned number, or failures. */

@@ -22,6 +22,8 @@ import { z } from 'zod';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, trainConfigSchema, validateConfig } from '../run/config.js';
 import type { TrainConfig } from '../run/config.js';
 import { UsageError } from '../util/errors.js';
+import { SUITE_METRICS } from '../eval/suite.js';
+import { checkPipeline } from '../tickets/pipeline.js';
 
 const NAME = /^[A-Za-z0-9._-]+$/;
 
@@ -49,11 +51,30 @@ const block = z
     cells: z.array(object).min(1, 'an empty list of cells').optional(),
   })
   .strict();
+/** After the runs: ensembles of them evaluated with the suite (FreeTickets' tables). Runs that differ only in the
+ * seed form ensembles of `size`, by seed order; a run that is an ensemble itself (EDST's free tickets, an LTR
+ * Ensemble pipeline) is one; `singles` also evaluates every other run alone. */
+const ensemblesSchema = z
+  .object({
+    size: z.number().int().min(2, 'an ensemble needs at least 2 members'),
+    singles: z.boolean().default(false),
+    metrics: z.array(z.enum(SUITE_METRICS)).min(1).default(['calibration', 'ensemble']),
+    corruptionSamples: z.number().int().positive().optional(),
+    oodSamples: z.number().int().positive().optional(),
+    fgsmSamples: z.number().int().positive().optional(),
+    /** The run of this sweep whose length is the unit of "× one dense run", as a name template over the
+     * ensemble's first member's config (e.g. "{model}-dense-s0") [default: each ensemble's own recipe]. */
+    reference: z.string().optional(),
+  })
+  .strict();
+export type EnsembleStage = z.infer<typeof ensemblesSchema>;
+
 const sweepSchema = block
   .extend({
     name: z.string().regex(NAME, 'letters, digits, dot, dash and underscore only'),
     description: z.string().optional(),
     runName: z.string().optional(),
+    ensembles: ensemblesSchema.optional(),
     blocks: z.array(block).min(1, 'an empty list of blocks').optional(),
   })
   .strict();
@@ -75,6 +96,7 @@ export interface SweepPlan {
   sweep: string;
   description?: string;
   runs: PlannedRun[];
+  ensembles?: EnsembleStage;
 }
 
 /** Sorted-key JSON: one text per value whatever the order its keys were written in. */
@@ -172,7 +194,7 @@ function* product(grid: [string, unknown[]][]): Generator<Record<string, unknown
   for (const v of vals) for (const tail of product(rest)) yield { [key]: v, ...tail };
 }
 
-function renderName(template: string, config: Record<string, unknown>): string {
+export function renderName(template: string, config: Record<string, unknown>): string {
   const flat = flatten(config);
   // {key}: the value; {key|text}: text where the key is not set; {key?text}: text where it is.
   const text = template.replace(/\{([^{}|?]+)(?:([|?])([^{}]*))?\}/g, (_m, key: string, op?: string, arg?: string) => {
@@ -264,6 +286,7 @@ export function planSweep(raw: Record<string, unknown>, overrides: string[] = []
     let resolved: TrainConfig;
     try {
       resolved = resolveRunConfig({ ...e.config, name: 'x' }, 'x');
+      checkPipeline(resolved);
     } catch (err) {
       const at = `run ${canonicalJson(e.point)}${e.where === '(base)' ? '' : ` of ${e.where}`}`;
       perRun.push(`${at}: ${(err as Error).message.replace(/^invalid config \(x\): /, '')}`);
@@ -290,5 +313,11 @@ export function planSweep(raw: Record<string, unknown>, overrides: string[] = []
   }
   if (perRun.length) throw new UsageError(`invalid sweep file (${where}): ${[...new Set(perRun)].join('; ')}`);
   if (runs.length === 0) throw new UsageError(`invalid sweep file (${where}): the sweep has no runs`);
-  return { sweep: s.name, description: s.description, runs };
+  const reference = s.ensembles?.reference;
+  const unreferenced = reference ? runs.find((r) => !byName.has(renderName(reference, r.config))) : undefined;
+  if (unreferenced)
+    throw new UsageError(
+      `invalid sweep file (${where}): ensembles.reference '${reference}' names no run for ${unreferenced.name} ('${renderName(reference!, unreferenced.config)}')`,
+    );
+  return { sweep: s.name, description: s.description, runs, ...(s.ensembles ? { ensembles: s.ensembles } : {}) };
 }

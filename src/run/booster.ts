@@ -13,9 +13,9 @@ import type { Hook } from '../train/hooks.js';
 import { Edst } from '../tickets/edst.js';
 import { TicketEvaluator } from '../tickets/evaluate.js';
 import { SupTickets, supTicketsBudget } from '../tickets/suptickets.js';
-import type { Provenance } from '../tickets/ticket.js';
 import { UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
+import { runProvenance } from './provenance.js';
 import { edstSchedule, supTicketsSchedule } from './schedule.js';
 
 export interface BoosterContext {
@@ -104,7 +104,8 @@ function edstPlan(c: TrainConfig, b: EdstConfig, method: string): BoosterPlan {
   )
     throw new UsageError(
       `booster edst: ${c.epochs} epochs must be --explore-epochs (${b.exploreEpochs}) + --members (${b.members}) × ` +
-        `--refine-epochs (${b.refineEpochs ?? `${rest}/${b.members}`}); e.g. 450 = 150 + 3 × 100`,
+        `--refine-epochs (${b.refineEpochs ?? `${rest}/${b.members}`}): ${rest} epochs are left after exploration, ` +
+        `${b.refineEpochs === undefined ? `which do not split into ${b.members} whole phases` : `not ${b.members * b.refineEpochs}`}; e.g. 450 = 150 + 3 × 100`,
     );
   return {
     kind: 'edst',
@@ -128,19 +129,7 @@ function common(c: TrainConfig, ctx: BoosterContext, kind: string) {
     seed: c.seed,
     ...architectureOf(c),
   }).useKernels(ctx.kernels);
-  const provenance: Omit<Provenance, 'density'> = {
-    model: c.model,
-    width: c.width,
-    ...architectureOf(c),
-    classes: ctx.classes,
-    dataset: c.dataset,
-    dataDir: c.dataDir,
-    valFraction: c.valFraction,
-    trainSubset: c.trainSubset,
-    method: `${ctx.sparse.s.method}+${kind}`,
-    seed: c.seed,
-    source: ctx.runPath,
-  };
+  const provenance = runProvenance(c, ctx.classes, `${ctx.sparse.s.method}+${kind}`, ctx.runPath);
   return {
     sparse: ctx.sparse,
     itersPerEpoch: ctx.itersPerEpoch,

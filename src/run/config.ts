@@ -159,9 +159,9 @@ export const trainConfigSchema = z
           .object({
             kind: z.literal('edst'),
             exploreEpochs: z.number().int().positive(),
-            members: z.number().int().positive(),
+            members: z.number().int().min(2, 'an ensemble needs at least 2 members'),
             refineEpochs: z.number().int().positive().optional(),
-            q: z.number().gt(0).max(1).default(0.8),
+            q: z.number().gt(0, 'q must be in (0, 1)').lt(1, 'q must be in (0, 1)').default(0.8),
             ticket: z.enum(['final', 'best-val']).default('final'),
           })
           .strict(),
@@ -172,6 +172,8 @@ export const trainConfigSchema = z
     pipeline: pipelineSchema.optional(),
     /** Keep checkpoints/epoch-NNNN.safetensors every N epochs (0: only checkpoints/last.safetensors). */
     checkpointEvery: z.number().int().nonnegative().default(0),
+    /** Evaluate on val/test every N epochs and after the last [default: every epoch]. */
+    evalEvery: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -196,7 +198,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw new UsageError(`config file ${path}: ${(e as Error).message.split('\n')[0]}`);
   }
   try {
-    const v = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    const v = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { merge: true });
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('the top level must be a mapping');
     return v as Record<string, unknown>;
   } catch (e) {

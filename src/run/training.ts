@@ -26,6 +26,7 @@ import { DivergenceError, Trainer, type TrainerPosition } from '../train/trainer
 import { makeLoss } from './loss.js';
 import { makeSchedule } from './schedule.js';
 import { planBooster } from './booster.js';
+import { runProvenance } from './provenance.js';
 import { saveTicket, ticketFromModel } from '../tickets/ticket.js';
 import { errorLine, RunError, UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
@@ -318,6 +319,7 @@ export async function runTraining(
     loss,
     train: trainLoader,
     evalSets,
+    evalEvery: c.evalEvery,
     epochs: c.epochs,
     hooks,
     shouldStop: () => interrupted || (o.haltAfter !== undefined && stepsThisInvocation >= o.haltAfter),
@@ -440,20 +442,11 @@ export async function runTraining(
     summary.gradinit = JSON.parse(readFileSync(join(dir.path, 'gradinit.json'), 'utf8'));
   if (status === 'completed') {
     // The user's file: exactly the model's state dict (PyTorch load_state_dict strict), masks in its metadata.
+    const method = boost && sparse ? `${sparse.s.method}+${boost.kind}` : (sparse?.s.method ?? 'dense');
     const ticket = ticketFromModel(model, sparse?.ticketMasks() ?? new Map(), {
-      model: c.model,
-      width: c.width,
-      ...architectureOf(c),
-      classes: data.classes,
-      dataset: c.dataset,
-      dataDir: c.dataDir,
-      valFraction: c.valFraction,
-      trainSubset: c.trainSubset,
-      method: boost && sparse ? `${sparse.s.method}+${boost.kind}` : (sparse?.s.method ?? 'dense'),
-      seed: c.seed,
+      ...runProvenance(c, data.classes, method, dir.path),
       epoch: trainer.position.epoch,
       iteration: trainer.position.iteration,
-      source: dir.path,
       kind: 'final',
       metrics: summary.final,
       ...o.provenance,

@@ -20,6 +20,7 @@ import type { Trainer } from '../train/trainer.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
 import type { TrainConfig } from '../run/config.js';
+import { runProvenance } from '../run/provenance.js';
 import { runTraining, type RunSummary } from '../run/training.js';
 import { prunableNames, pruneTicket } from './prune.js';
 import { cloneTicket, loadTicket, maskNonzeros, saveTicket, ticketFromModel, type Ticket } from './ticket.js';
@@ -107,7 +108,7 @@ export function retrainingTweaks(c: TrainConfig): string[] {
 }
 
 /** Saves the whole model state when training reaches the rewind point (before the first step of epoch k). */
-class RewindPoint implements Hook {
+export class RewindPoint implements Hook {
   readonly name = 'rewind-point';
   constructor(
     private readonly file: string,
@@ -189,18 +190,7 @@ export async function runLottery(c: TrainConfig, s: LotterySettings, o: LotteryO
   let previous: Ticket | null = null;
   let budget = o.haltAfter;
   let classes = 0;
-  const provenance = (j: number) => ({
-    model: c.model,
-    width: c.width,
-    classes,
-    dataset: c.dataset,
-    dataDir: c.dataDir,
-    valFraction: c.valFraction,
-    trainSubset: c.trainSubset,
-    method: s.kind,
-    seed: c.seed,
-    source: join(dir, roundName(j)),
-  });
+  const provenance = (j: number) => runProvenance(c, classes, s.kind, join(dir, roundName(j)));
 
   for (let j = 0; j < rounds; j++) {
     const name = roundName(j);

@@ -3,9 +3,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../run/config.js';
-import type { PipelineOptions, PipelineRow, PipelineSummary } from './pipeline_common.js';
-import { runPoolsPipeline } from './pools_pipeline.js';
-import { runSpendingPipeline } from './spending_pipeline.js';
+import { checkLtrEnsemble, runLtrEnsemble } from './ltr_ensemble.js';
+import type { PipelineOptions } from './pipeline_common.js';
+import type { PipelineRow, PipelineSummary } from './pipeline_summary.js';
+import { checkPoolsPipeline, runPoolsPipeline } from './pools_pipeline.js';
+import { checkSpendingPipeline, runSpendingPipeline } from './spending_pipeline.js';
 
 export type { PipelineOptions, PipelineRow, PipelineSummary };
 
@@ -15,12 +17,21 @@ export async function runPipeline(c: TrainConfig, o: PipelineOptions = {}): Prom
       return runPoolsPipeline(c, o);
     case 'spending':
       return runSpendingPipeline(c, o);
+    case 'ltr-ensemble':
+      return runLtrEnsemble(c, o);
     default:
       throw new Error(`runPipeline: the config describes no pipeline`);
   }
 }
 
+/** Everything about a pipeline config that can be checked before any work (UsageError). */
+export function checkPipeline(c: TrainConfig): void {
+  if (c.pipeline?.kind === 'lottery-pools') checkPoolsPipeline(c, c.pipeline);
+  if (c.pipeline?.kind === 'ltr-ensemble') checkLtrEnsemble(c, c.pipeline);
+  if (c.pipeline?.kind === 'spending') checkSpendingPipeline(c, c.pipeline);
+}
+
 /** Whether `dir` holds a pipeline that has started (a sweep resumes it instead of starting over). */
 export function pipelineStarted(dir: string): boolean {
-  return existsSync(join(dir, 'lottery.json'));
+  return existsSync(join(dir, 'lottery.json')) || existsSync(join(dir, 'gmp'));
 }

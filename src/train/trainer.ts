@@ -42,6 +42,8 @@ export interface TrainerOptions {
   train: BatchLoader;
   /** Splits evaluated at each epoch end, e.g. { val, test }. */
   evalSets: Record<string, BatchLoader>;
+  /** Evaluate every N epochs and after the last (default 1: every epoch); other epochs record no metrics. */
+  evalEvery?: number;
   epochs: number;
   hooks?: Hook[];
   /** Called after each epoch's evaluation (the run directory writes metrics and a checkpoint here). */
@@ -146,7 +148,9 @@ export class Trainer {
     const p = this.position;
     const t0 = performance.now();
     const evalMetrics: Record<string, Metrics> = {};
-    for (const [name, loader] of Object.entries(this.o.evalSets)) evalMetrics[name] = this.evaluate(loader);
+    const epoch = p.epoch + 1;
+    if (epoch % (this.o.evalEvery ?? 1) === 0 || epoch >= this.o.epochs)
+      for (const [name, loader] of Object.entries(this.o.evalSets)) evalMetrics[name] = this.evaluate(loader);
     const record: EpochRecord = {
       epoch: p.epoch + 1,
       iteration: p.iteration,

@@ -94,9 +94,14 @@ test('resume inside a refinement phase ends exactly as the uninterrupted run; be
 
 test('bad input: one line, exit 2, no run directory', () => {
   const cases: [string[], RegExp][] = [
-    [['--epochs', '8'], /8 epochs must be --explore-epochs \(1\) \+ --members \(3\) × --refine-epochs/],
+    [
+      ['--epochs', '8'],
+      /8 epochs must be --explore-epochs \(1\) \+ --members \(3\) × --refine-epochs \(7\/3\): 7 epochs are left after exploration, which do not split into 3 whole phases/,
+    ],
     [['--method', 'static'], /booster edst needs a dynamic sparse method/],
     [['--q', '1.5'], /booster\.q/],
+    [['--q', '1'], /booster\.q: q must be in \(0, 1\)/],
+    [['--members', '1'], /booster\.members: an ensemble needs at least 2 members/],
     [['--superpose', 'caa'], /Unrecognized key\(s\) in object: 'superpose'/],
   ];
   cases.forEach(([extra, message], i) => {

@@ -4,15 +4,15 @@
 // the settings that contradict each other refused before any work.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildReport } from '../../src/experiments/report.js';
-import { syntheticConfig } from '../helpers.js';
+import { runCli, syntheticConfig } from '../helpers.js';
 import type { RoundRecord } from '../../src/tickets/lottery.js';
 import { runPipeline } from '../../src/tickets/pipeline.js';
 import { checkSpendingPipeline, type SpendingRow } from '../../src/tickets/spending_pipeline.js';
-import type { PipelineSummary } from '../../src/tickets/pipeline_common.js';
+import type { PipelineSummary } from '../../src/tickets/pipeline_summary.js';
 
 const runs = mkdtempSync(join(tmpdir(), 'st-spending-'));
 const config = (pipeline: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -28,7 +28,7 @@ const pipeline = {
 };
 
 test('lottery rounds, then each target retrained per tweak set; vanilla rows are the rounds; report tabulates rows', async () => {
-  const s = (await runPipeline(config(pipeline), { quiet: true })) as PipelineSummary<SpendingRow>;
+  const s = (await runPipeline(config(pipeline), { quiet: true })) as PipelineSummary & { rows: SpendingRow[] };
   assert.equal(s.status, 'completed');
   assert.equal(s.kind, 'spending');
   const dir = join(runs, 'sp');
@@ -128,4 +128,25 @@ test('settings that contradict each other are refused before any work', () => {
       /activation swish: retraining tweaks \(SPEC §9\) apply when a found mask is retrained, never to mask finding/,
     )
     .then(() => assert.ok(!existsSync(join(runs, 'sp-bad'))));
+});
+
+test('a sweep of a bad spending pipeline is refused when planned: one line, exit 2, no run', () => {
+  const sweep = {
+    name: 'bad-spending',
+    base: {
+      model: 'resnet20',
+      width: 0.25,
+      dataset: 'synthetic',
+      epochs: 2,
+      pipeline: { kind: 'spending', ...pipeline, retrain: { targets: [1], tweaks: [{ extraSkips: true }] } },
+    },
+    grid: { model: ['resnet20', 'lenet5'] },
+  };
+  const file = join(runs, 'bad-spending.json');
+  writeFileSync(file, JSON.stringify(sweep));
+  const r = runCli(['sweep', file, '--runs-dir', runs]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr.trimEnd(), /^sparsetickets: .*extra skips need BasicBlocks; lenet5 has none/);
+  assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+  assert.ok(!existsSync(join(runs, 'bad-spending')));
 });

@@ -13,7 +13,7 @@ import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOp
 import { createModelFor } from '../../run/model_fit.js';
 import { SUITE_METRICS } from '../../eval/suite.js';
 import { checkpointInput, ticketInput } from './eval_inputs.js';
-import { suiteEval } from './eval_suite.js';
+import { SUITE_SAMPLE_OPTIONS, suiteEval } from './eval_suite.js';
 
 const spec: CommandSpec = {
   name: 'eval',
@@ -57,25 +57,13 @@ const spec: CommandSpec = {
       value: 'DIR',
       description: 'real CIFAR-10-C / CIFAR-100-C .npy files (<type>.npy, labels.npy) [default: generate them]',
     },
-    corruptions: { type: 'string', value: 'LIST', description: 'corruption types [default: all 19]' },
-    severities: { type: 'string', value: 'LIST', description: 'severities [default: 1,2,3,4,5]' },
-    'corruption-samples': {
-      type: 'string',
-      value: 'N',
-      description: 'generate corruptions of the first N test images [default: all]',
-    },
+    ...SUITE_SAMPLE_OPTIONS,
     'ood-dir': {
       type: 'string',
       value: 'NAME=PATH',
       multiple: true,
       description: 'an extra OOD set: svhn=test_32x32.mat, cifar100=DIR, cifar10=DIR, mnist=DIR, fashion-mnist=DIR',
     },
-    'ood-samples': {
-      type: 'string',
-      value: 'N',
-      description: 'samples of the generated OOD sets [default: test size]',
-    },
-    'fgsm-samples': { type: 'string', value: 'N', description: 'attack the first N test images [default: all]' },
     'hessian-batches': { type: 'string', value: 'N', default: '10', description: 'training batches for the Hessian' },
     'hessian-batch': { type: 'string', value: 'N', default: '128', description: 'their size' },
     seed: { type: 'string', value: 'S', default: '0', description: 'seed of generated corruptions, noise, batches' },

@@ -5,10 +5,10 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CORRUPTIONS, isCorruption, type Corruption } from '../../data/corruptions.js';
-import { DataError, type ImageSet } from '../../data/dataset.js';
+import type { ImageSet } from '../../data/dataset.js';
 import { CorruptionFiles } from '../../data/npy.js';
-import { loadOodSet } from '../../data/ood.js';
-import { FASHION_MNIST_DIR, loadDataset, type Normalization } from '../../data/registry.js';
+import { loadOodSet, partnerOodSets } from '../../data/ood.js';
+import { loadDataset, type Normalization } from '../../data/registry.js';
 import { splitValidation } from '../../data/split.js';
 import { runSuite, SUITE_METRICS, type SuiteMetric, type SuiteReport } from '../../eval/suite.js';
 import { getKernels, type Backend } from '../../kernels/index.js';
@@ -18,8 +18,25 @@ import { createModelFor } from '../../run/model_fit.js';
 import { applyTicket } from '../../tickets/ticket.js';
 import { loadModelState } from '../../train/checkpoint.js';
 import { writeFileAtomic } from '../../train/rundir.js';
-import { numberOption, UsageError, type ParsedOptions } from '../args.js';
+import { numberOption, UsageError, type OptionSpec, type ParsedOptions } from '../args.js';
 import { checkpointInput, ticketInput, usage } from './eval_inputs.js';
+
+/** The options `eval --metrics` and `ensemble` share: which corruptions and how many samples each set has. */
+export const SUITE_SAMPLE_OPTIONS: Record<string, OptionSpec> = {
+  corruptions: { type: 'string', value: 'LIST', description: 'corruption types [default: all 19]' },
+  severities: { type: 'string', value: 'LIST', description: 'severities [default: 1,2,3,4,5]' },
+  'corruption-samples': {
+    type: 'string',
+    value: 'N',
+    description: 'generate corruptions of the first N test images [default: all]',
+  },
+  'ood-samples': {
+    type: 'string',
+    value: 'N',
+    description: 'samples of the generated OOD sets [default: test size]',
+  },
+  'fgsm-samples': { type: 'string', value: 'N', description: 'attack the first N test images [default: all]' },
+};
 
 interface Subject {
   what: Record<string, unknown>;
@@ -35,21 +52,27 @@ interface Subject {
   saveTo: string;
 }
 
-function parseMetrics(raw: string): SuiteMetric[] {
+export function parseMetrics(raw: string, cmd = 'eval'): SuiteMetric[] {
   const names = raw === 'all' ? [...SUITE_METRICS] : raw.split(',').map((s) => s.trim());
   const bad = names.filter((n) => !(SUITE_METRICS as readonly string[]).includes(n));
   if (bad.length || names.length === 0)
-    throw new UsageError(`eval: unknown metric '${bad[0] ?? ''}'; valid metrics: ${SUITE_METRICS.join(', ')}, all`);
+    throw new UsageError(`${cmd}: unknown metric '${bad[0] ?? ''}'; valid metrics: ${SUITE_METRICS.join(', ')}, all`);
   return names as SuiteMetric[];
 }
 
-function list<T>(raw: unknown, ok: (s: string) => boolean, what: string, valid: string): T[] | undefined {
+export function list<T>(
+  raw: unknown,
+  ok: (s: string) => boolean,
+  what: string,
+  valid: string,
+  cmd = 'eval',
+): T[] | undefined {
   if (raw === undefined) return undefined;
   const items = String(raw)
     .split(',')
     .map((s) => s.trim());
   const bad = items.find((s) => !ok(s));
-  if (bad !== undefined) throw new UsageError(`eval: unknown ${what} '${bad}'; valid: ${valid}`);
+  if (bad !== undefined) throw new UsageError(`${cmd}: unknown ${what} '${bad}'; valid: ${valid}`);
   return items as T[];
 }
 
@@ -161,16 +184,8 @@ export function suiteEval(v: ParsedOptions): void {
     if (!metrics.includes('ood')) throw new UsageError('eval: --ood-dir needs --metrics ood');
     oodSets.push(usage(() => loadOodSet(spec, subj.test.shape)));
   }
-  if (metrics.includes('ood') && !oodSets.some((s) => s.name === 'mnist' || s.name === 'fashion-mnist')) {
-    // MNIST ↔ Fashion-MNIST when the other one is on this machine
-    try {
-      if (subj.dataset === 'mnist')
-        oodSets.push({ name: 'fashion-mnist', set: loadDataset('fashion-mnist', { dataDir: FASHION_MNIST_DIR }).test });
-      if (subj.dataset === 'fashion-mnist') oodSets.push({ name: 'mnist', set: loadDataset('mnist').test });
-    } catch (e) {
-      if (!(e instanceof DataError)) throw e;
-    }
-  }
+  if (metrics.includes('ood') && !oodSets.some((s) => s.name === 'mnist' || s.name === 'fashion-mnist'))
+    oodSets.push(...partnerOodSets(subj.dataset));
   const quiet = Boolean(v.json);
   const t0 = performance.now();
   const report = runSuite({

@@ -14,7 +14,9 @@ const spec: CommandSpec = {
     'grouped by every config key but the seed; each group: mean ± sample std over its completed runs, with n;\n' +
     "best per column in bold; a note where a sweep's manifest planned runs that have no result. Metrics: test_accuracy,\n" +
     'test_nll, test_ece, val_accuracy, density, training_flops, and for Sup-tickets runs ultimate_/last_/ensemble_\n' +
-    'test_accuracy, _nll, _ece (accuracies as fractions in JSON and CSV, in % in the tables). Writes --out\n' +
+    "test_accuracy, _nll, _ece; a pipeline (Lottery Pools) or a sweep's ensembles stage adds one row per result\n" +
+    '(row.* columns) with corruption_accuracy, ood_*_auroc, fgsm_accuracy, parameters, seconds_per_candidate\n' +
+    '(accuracies as fractions in JSON and CSV, in % in the tables). Writes --out\n' +
     '(report.md, .csv, .json, .tex, report.html: one self-contained page; plots/*.svg and *.png: accuracy vs\n' +
     'sparsity per method, vs training FLOPs, vs wall-clock, training curves) and prints the table on stdout.',
   positionals: { usage: 'DIR...', min: 1 },

@@ -1,6 +1,8 @@
 // `sparsetickets sweep FILE.yaml`: a grid of runs on a local pool of child processes, or on a BullMQ queue
 // (--queue) for `sparsetickets worker`s on other machines. See docs/GUIDE.md, "Sweeps, workers, reports,
 // reproduce".
+import { availableParallelism } from 'node:os';
+import { runEnsembleStage } from '../../experiments/ensembles.js';
 import { join } from 'node:path';
 import { numberOption, parseCommandLine, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
 import { planSweepFile, type SweepPlan } from '../../experiments/sweep_file.js';
@@ -148,6 +150,12 @@ export async function executeSweep(cmd: string, plan: SweepPlan, s: ExecutionSet
         rerunFailed: s.rerunFailed,
         quiet: s.quiet,
       });
+  if (plan.ensembles && !outcome.interrupted)
+    // After the runs: every core is free for the evaluation.
+    runEnsembleStage(plan, outcome.dir, {
+      threads: availableParallelism(),
+      log: s.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
+    });
   return outcome;
 }
 

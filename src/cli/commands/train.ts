@@ -79,6 +79,11 @@ export const spec: CommandSpec = {
       value: 'F',
       description: 'held-out validation: last fraction of train [default: 0.1]',
     },
+    'eval-every': {
+      type: 'string',
+      value: 'N',
+      description: 'evaluate on val/test every N epochs and after the last [default: 1]',
+    },
     'train-subset': {
       type: 'string',
       value: 'N',
@@ -370,6 +375,7 @@ export function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
     dataDir: v['data-dir'],
     valFraction: num(v, 'val-fraction'),
     trainSubset: num(v, 'train-subset', true),
+    evalEvery: num(v, 'eval-every', true),
     augment: v.augment ? true : v['no-augment'] ? false : undefined,
     epochs: num(v, 'epochs', true),
     batch: num(v, 'batch', true),
