@@ -3,6 +3,7 @@
 load_state_dict(strict=True) and print the eval-mode logits of a given input as JSON.
 
     /usr/bin/python3 python/interop_check.py CHECKPOINT INPUT.f32 --model resnet20 --width 0.25 --shape 4 3 32 32
+    /usr/bin/python3 python/interop_check.py T.safetensors INPUT.f32 --model resnet18 --activation swish --extra-skips ...
 
 The checkpoint's masks ('<param>.mask'), optimiser state ('optimizer.*') and hook state (listed in the metadata's
 'hook_tensors'; 'sparse.*' in older files) are not model state and are set aside; every other tensor must
@@ -64,6 +65,8 @@ def main():
     ap.add_argument('--classes', type=int, default=10)
     ap.add_argument('--shape', type=int, nargs=4, required=True)
     ap.add_argument('--no-filter', action='store_true', help='load every tensor of the file (tickets)')
+    ap.add_argument('--activation', default='relu', help='relu | swish | mish (the AT tweak, SPEC §9)')
+    ap.add_argument('--extra-skips', action='store_true', help="the BasicBlocks' jump paths (SPEC §9)")
     a = ap.parse_args()
     if a.no_filter:
         # A ticket or model.safetensors: every tensor must be model state, exactly as a user's
@@ -73,7 +76,8 @@ def main():
         tensors, metadata = read_safetensors(a.checkpoint)
         hook_tensors = set(json.loads(metadata.get('hook_tensors', '[]')))
         state = {k: v for k, v in tensors.items() if is_model_state(k, hook_tensors)}
-    model = create_model(a.model, width=a.width, num_classes=a.classes, shape=tuple(a.shape[1:]))
+    model = create_model(a.model, width=a.width, num_classes=a.classes, shape=tuple(a.shape[1:]),
+                         activation=a.activation, extra_skips=a.extra_skips)
     model.load_state_dict(state, strict=True)
     model.eval()
     x = torch.from_numpy(np.fromfile(a.input, dtype='<f4')).reshape(a.shape)

@@ -6,7 +6,8 @@
  *   the config schema and {@link runTraining} for full control.
  * - **tickets**: {@link Ticket} files (PyTorch-loadable state dicts with masks and provenance) and their algebra —
  *   {@link superpose} / {@link Superposition} (CIA, CAA, CIMA), {@link interpolate}, {@link pruneTicket},
- *   {@link refreshBatchNorm} (BU) — and the Sup-tickets booster {@link SupTickets}.
+ *   {@link refreshBatchNorm} (BU) — the Sup-tickets booster {@link SupTickets}, and {@link retrainTicket}: a lottery
+ *   round's mask retrained with the tweaks of "spending the lottery better" (SPEC §9; {@link gradInit}).
  * - **sparse**: {@link SparseTraining}, the trainer hook of every sparse method (static, SNIP, SET, RigL, SNFS,
  *   GraNet, GMP), masks and FLOPs.
  * - **train**: the {@link Trainer} loop and its {@link Hook}s, checkpoints.
@@ -31,6 +32,14 @@ export {
   type TrainConfigInput,
 } from './run/config.js';
 export { ticketEvaluator, type TicketDataOptions } from './run/ticket_data.js';
+export {
+  gradinitSchema,
+  tweakSetSchema,
+  tweakTag,
+  describeTweaks,
+  type TweakSet,
+  type TweakSetInput,
+} from './run/tweak_config.js';
 export { readNetworkFile, type NetworkFile } from './run/network_file.js';
 
 // tickets
@@ -59,6 +68,14 @@ export { interpolate } from './tickets/interpolate.js';
 export { pruneTicket, prunableNames, PRUNE_SCOPES, type PruneOptions, type PruneScope } from './tickets/prune.js';
 export { refreshBatchNorm, batchNormLayers } from './tickets/batchnorm.js';
 export { TicketEvaluator, type TicketEvaluatorOptions } from './tickets/evaluate.js';
+export {
+  retrainTicket,
+  retrainSource,
+  retrainPlan,
+  type RetrainOptions,
+  type RetrainSource,
+} from './tickets/retrain.js';
+export { runPipeline, type PipelineOptions, type PipelineRow, type PipelineSummary } from './tickets/pipeline.js';
 export {
   SupTickets,
   supTicketsBudget,
@@ -104,7 +121,17 @@ export { CorruptionFiles, readNpy, readMat, readSvhnMat } from './data/npy.js';
 export { gaussianNoiseSet, uniformNoiseSet, loadOodSet } from './data/ood.js';
 
 // models, data, nn, optim, kernels
-export { createModel, modelInputShape, MODEL_NAMES, isModelName, type ModelOptions } from './models/index.js';
+export {
+  createModel,
+  modelInputShape,
+  MODEL_NAMES,
+  isModelName,
+  EXTRA_SKIP_MODELS,
+  architectureOf,
+  type Architecture,
+  type ModelOptions,
+} from './models/index.js';
+export { isJumpPath, JUMP_INIT } from './models/residual.js';
 export { loadDataset, DATASET_NAMES, type DatasetBundle, type DatasetName } from './data/registry.js';
 export { BatchLoader, type Batch, type LoaderOptions } from './data/loader.js';
 export { splitValidation } from './data/split.js';

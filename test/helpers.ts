@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { jsKernels } from '../src/kernels/js/index.js';
 import { loadAddon, nativeKernels } from '../src/kernels/native.js';
 import { outSize, type ConvShape, type Kernels } from '../src/kernels/kernels.js';
+import { DEFAULT_TRAIN, mergeConfig, validateConfig, type TrainConfig } from '../src/run/config.js';
 
 /** A small deterministic generator for test data (not the project's RNG). */
 export function lcg(seed: number): () => number {
@@ -154,4 +155,11 @@ export function needs(what: { files?: string[]; torch?: boolean }): string | fal
   if (what.torch && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0)
     missing.push("PyTorch (Debian's python3-torch)");
   return missing.length ? `needs ${missing.join(', ')} (not here; .ci/run installs it or CI has it)` : false;
+}
+
+/** A validated config of a small run on the synthetic dataset (resnet20 at width 0.25, batch 64, one thread), with
+ * the given keys replaced. */
+export function syntheticConfig(overrides: Record<string, unknown>): TrainConfig {
+  const base = { model: 'resnet20', width: 0.25, dataset: 'synthetic', batch: 64, threads: 1 };
+  return validateConfig(mergeConfig(DEFAULT_TRAIN as Record<string, unknown>, { ...base, ...overrides }), 'test');
 }

@@ -18,6 +18,7 @@ import { poolCommand } from './commands/pool.js';
 import { ensembleCommand } from './commands/ensemble.js';
 import { interpolateCommand } from './commands/interpolate.js';
 import { statsCommand } from './commands/stats.js';
+import { retrainCommand } from './commands/retrain.js';
 
 interface Command {
   summary: string;
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, Command> = {
   pool: poolCommand,
   ensemble: ensembleCommand,
   interpolate: interpolateCommand,
+  retrain: retrainCommand,
   stats: statsCommand,
 };
 

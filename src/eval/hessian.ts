@@ -1,10 +1,11 @@
 // Loss landscape (SPEC §10): the top eigenvalue of the training loss's Hessian by power iteration on
 // Hessian-vector products, PyHessian's protocol (Gaussian start, at most 100 iterations, relative tolerance 1e-3),
-// averaged over batches by the caller. The product is a central finite difference of gradients,
+// averaged over batches by the caller. The product is a central finite difference of gradients (nn/hvp.ts),
 // Hv ≈ (∇L(w + r·v) − ∇L(w − r·v)) / 2r with ‖v‖ = 1 and step r = HESSIAN_STEP·max(1, ‖w‖) = 1e-4·max(1, ‖w‖). The model runs in eval mode (BatchNorm with its running
 // statistics), so the loss is one smooth function of the weights. The directions live on the trained coordinates:
 // every parameter, with pruned weights (mask 0) held at zero.
 import type { Kernels } from '../kernels/kernels.js';
+import { finiteDifferenceHvp, HVP_STEP } from '../nn/hvp.js';
 import { CrossEntropyLoss } from '../nn/loss.js';
 import type { Module, Parameter } from '../nn/module.js';
 import { Rng } from '../util/rng.js';
@@ -12,7 +13,7 @@ import { Rng } from '../util/rng.js';
 // Measured against PyTorch's exact HVP (test/eval/suite.test.ts, lenet300 width 0.1, batch 32): relative error of the
 // eigenvalue 1.2 at step 1e-2, 2.6 at 1e-3 (steps that large cross ReLU kinks), 1e-5 at 1e-4, 1e-4 at 1e-5, 9e-4 at
 // 1e-6 (float32 rounding).
-export const HESSIAN_STEP = 1e-4;
+export const HESSIAN_STEP = HVP_STEP;
 
 export interface HessianOptions {
   maxIterations?: number;
@@ -62,18 +63,14 @@ export function topHessianEigenvalue(
   let wNorm = 0;
   for (const w of w0) for (const v of w) wNorm += v * v;
   const r = (o.step ?? HESSIAN_STEP) * Math.max(1, Math.sqrt(wNorm));
-  const hvp = (v: Float64Array[]): Float64Array[] => {
-    params.forEach(([, p], i) => {
-      for (let t = 0; t < p.data.length; t++) p.data[t] = w0[i][t] + r * v[i][t];
-    });
-    const gp = grad();
-    params.forEach(([, p], i) => {
-      for (let t = 0; t < p.data.length; t++) p.data[t] = w0[i][t] - r * v[i][t];
-    });
-    const gm = grad();
-    params.forEach(([, p], i) => p.data.set(w0[i]));
-    return gp.map((g, i) => Float64Array.from(g, (x, t) => (x - gm[i][t]) / (2 * r)));
-  };
+  const hvp = (v: Float64Array[]): Float64Array[] =>
+    finiteDifferenceHvp(
+      params.map(([, p]) => p),
+      w0,
+      v,
+      r,
+      grad,
+    );
   const normalize = (v: Float64Array[]) => {
     let s = 0;
     for (const a of v) for (const x of a) s += x * x;

@@ -12,7 +12,7 @@ import { UsageError } from '../util/errors.js';
 import { readJson } from './run_state.js';
 import { canonicalJson, flatten, resolveRunConfig, withoutExecutionKeys } from './sweep_file.js';
 import type { ManifestRun } from './sweep.js';
-import type { PipelineSummary } from '../tickets/pipeline_summary.js';
+import type { PipelineSummary } from '../tickets/pipeline_common.js';
 
 export interface LoadedRun {
   dir: string;
@@ -107,6 +107,16 @@ export const METRICS: {
   },
   { name: 'parameters', title: 'parameters', get: (s) => (s as { parameters?: number }).parameters },
   {
+    name: 'hessian',
+    title: 'Hessian λmax',
+    get: (s) => (s as { hessian?: number }).hessian,
+  },
+  {
+    name: 'activation_sparsity',
+    title: 'act. sparsity',
+    get: (s) => (s as { activation_sparsity?: number }).activation_sparsity,
+  },
+  {
     name: 'seconds_per_candidate',
     title: 's/candidate',
     get: (s) => (s as { seconds_per_candidate?: number }).seconds_per_candidate,
@@ -182,8 +192,8 @@ function groupConfig(config: Record<string, unknown>): Record<string, unknown> {
   return c;
 }
 
-/** A pipeline's rows as runs of their own: the row's point (target, density, method) joins the config, its
- * metrics stand where a training run's final metrics do. */
+/** A pipeline's rows as runs of their own: the row's point (target, density, method or tweaks) joins the config,
+ * its metrics stand where a training run's final metrics do. */
 function pipelineRows(dir: string, config: Record<string, unknown>, s: PipelineSummary): LoadedRun[] {
   return s.rows.map((r, i) => ({
     dir,
@@ -199,6 +209,8 @@ function pipelineRows(dir: string, config: Record<string, unknown>, s: PipelineS
       fgsm: r.metrics.fgsm,
       parameters: r.parameters,
       ...(r.training_flops === undefined ? {} : { sparse: { training_flops: r.training_flops } }),
+      hessian: r.metrics.hessian,
+      activation_sparsity: r.metrics.activation_sparsity,
       seconds_per_candidate: r.seconds_per_candidate,
     } as unknown as RunSummary,
     curve: [],

@@ -7,17 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../util/errors.js';
 
 export const CONFIGS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'configs');
-export const PAPERS = ['sparse-core', 'suptickets', 'lottery-pools', 'freetickets'] as const;
-/** Papers whose presets their own issues add. */
-export const LATER_PAPERS = ['spending'] as const;
+export const PAPERS = ['sparse-core', 'suptickets', 'lottery-pools', 'freetickets', 'spending'] as const;
 export const SCALES = ['tiny', 'small', 'full'] as const;
 export type Scale = (typeof SCALES)[number];
 
 export function presetFile(paper: string, scale: string): string {
-  if ((LATER_PAPERS as readonly string[]).includes(paper))
-    throw new UsageError(
-      `reproduce: ${paper} has no presets yet (its own issue adds them); available: ${PAPERS.join(', ')}`,
-    );
   if (!(PAPERS as readonly string[]).includes(paper))
     throw new UsageError(`reproduce: unknown paper '${paper}'; valid: ${PAPERS.join(', ')}`);
   if (!(SCALES as readonly string[]).includes(scale))

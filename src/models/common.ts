@@ -13,6 +13,8 @@ export interface ModelConfig {
   inputShape: [number, number, number];
   /** Dropout probability inside the WideResNet blocks (the reference default, 0, turns it off). */
   dropout: number;
+  /** BasicBlocks gain the two jump paths of the AT tweak (SPEC §9). */
+  extraSkips: boolean;
 }
 
 /** An input image smaller than a model's pooling allows; `min` is the least [height, width] it takes. */
@@ -32,9 +34,11 @@ export function scaled(channels: number, width: number): number {
   return Math.max(1, Math.floor(channels * width + 0.5));
 }
 
-/** Replaces the init scheme of every Conv2d weight (e.g. Kaiming-normal where the reference overrides). */
+/** Replaces the init scheme of every prunable Conv2d weight (e.g. Kaiming-normal where the reference overrides);
+ * the never-pruned jump paths of SPEC §9 keep their constant init. */
 export function initConvWeights(model: Module, init: (shape: number[]) => Init): void {
-  for (const [, m] of model.namedModules()) if (m instanceof Conv2d) m.weight.init = init(m.weight.shape);
+  for (const [, m] of model.namedModules())
+    if (m instanceof Conv2d && m.weight.prunable) m.weight.init = init(m.weight.shape);
 }
 
 export function initLinears(model: Module, weight: ((shape: number[]) => Init) | null, bias: Init | null): void {

@@ -1,5 +1,6 @@
 // The model zoo of SPEC §1: createModel(name, options) builds a network with PyTorch's parameter names and
 // shapes, at a width multiplier and class count, initialised from a seed.
+import { Activation, ACTIVATIONS, type ActivationKind } from '../nn/layers/activation.js';
 import type { Module } from '../nn/module.js';
 import type { ModelConfig } from './common.js';
 import { LeNet5 } from './lenet5.js';
@@ -21,6 +22,30 @@ export interface ModelOptions {
   inputShape?: [number, number, number];
   /** WideResNet dropout probability (default 0, as the Sup-tickets/FreeTickets configurations). */
   dropout?: number;
+  /** The activation in every ReLU's place (default relu; swish or mish: the AT tweak of SPEC §9). */
+  activation?: ActivationKind;
+  /** Every BasicBlock gains the two jump paths of SPEC §9 (default false; BasicBlock models only). */
+  extraSkips?: boolean;
+}
+
+/** The architecture variants of the AT tweak (SPEC §9): what, besides name and width, a network file must record
+ * to be built again. Only non-default values are set (absent: relu, no extra skips). */
+export type Architecture = Pick<ModelOptions, 'activation' | 'extraSkips'>;
+
+/** The models made of BasicBlocks: the ones the extra skips apply to. */
+export const EXTRA_SKIP_MODELS: readonly string[] = ['resnet18', 'resnet34', 'resnet20', 'resnet32'];
+
+/** The non-default architecture variants of a config, provenance or stored config (keys as ModelOptions). */
+export function architectureOf(o: { activation?: string; extraSkips?: boolean }): Architecture {
+  return {
+    ...(o.activation && o.activation !== 'relu' ? { activation: o.activation as ActivationKind } : {}),
+    ...(o.extraSkips ? { extraSkips: true } : {}),
+  };
+}
+
+/** The architecture in words, e.g. 'swish, extra skips' ('' for the plain one). */
+export function describeArchitecture(a: Architecture): string {
+  return [a.activation, a.extraSkips ? 'extra skips' : undefined].filter(Boolean).join(', ');
 }
 
 const BUILDERS: Record<string, (c: ModelConfig) => Module> = {
@@ -69,7 +94,15 @@ export function createModel(name: string, options: ModelOptions = {}): Module {
     numClasses: options.numClasses ?? 10,
     inputShape: options.inputShape ?? modelInputShape(name),
     dropout: options.dropout ?? 0,
+    extraSkips: options.extraSkips ?? false,
   };
+  const activation = options.activation ?? 'relu';
+  if (!ACTIVATIONS.includes(activation))
+    throw new Error(`createModel: unknown activation '${activation}'; valid: ${ACTIVATIONS.join(', ')}`);
+  if (config.extraSkips && !EXTRA_SKIP_MODELS.includes(name))
+    throw new Error(
+      `createModel: extra skips need BasicBlocks; ${name} has none (models with BasicBlocks: ${EXTRA_SKIP_MODELS.join(', ')})`,
+    );
   if (!(config.width > 0)) throw new Error(`createModel: width must be > 0, got ${config.width}`);
   if (!(Number.isInteger(config.numClasses) && config.numClasses >= 1)) {
     throw new Error(`createModel: numClasses must be a positive integer, got ${config.numClasses}`);
@@ -79,6 +112,8 @@ export function createModel(name: string, options: ModelOptions = {}): Module {
   }
   const wrn = WRN.exec(name);
   const model = wrn ? new WideResNet(Number(wrn[1]), Number(wrn[2]), config) : BUILDERS[name](config);
+  // AT (SPEC §9): every ReLU of the network becomes the chosen activation.
+  for (const [, m] of model.namedModules()) if (m instanceof Activation) m.kind = activation;
   return model.initialize(options.seed ?? 0);
 }
 

@@ -11,6 +11,7 @@
 //   kaiming_normal_ (fan_in), BN 1/0, fc bias PyTorch's default.
 // Shapes: x [N, 3, 32, 32] → stem [N, c0, 32, 32] → … → [N, C_last, 4 or 8, …] → pool [N, C_last] → [N, classes].
 // The average pool is global (identical to the references' fixed 4×4 / 8×8 pool at 32×32 inputs).
+// With extraSkips every BasicBlock carries the jump paths of SPEC §9 (residual.ts); their constant init stays.
 import { Activation } from '../nn/layers/activation.js';
 import { BatchNorm2d } from '../nn/layers/batchnorm.js';
 import { Conv2d } from '../nn/layers/conv.js';
@@ -36,7 +37,12 @@ export class ResNet extends Chain {
       const layer = new Sequential();
       for (let i = 0; i < numBlocks[stage]; i++) {
         const stride = i === 0 && stage > 0 ? 2 : 1;
-        layer.append(new block(inPlanes, p, stride, stride !== 1 || inPlanes !== block.expansion * p));
+        const shortcut = stride !== 1 || inPlanes !== block.expansion * p;
+        layer.append(
+          block === BasicBlock
+            ? new BasicBlock(inPlanes, p, stride, shortcut, c.extraSkips)
+            : new Bottleneck(inPlanes, p, stride, shortcut),
+        );
         inPlanes = block.expansion * p;
       }
       this.add(`layer${stage + 1}`, layer);
@@ -61,7 +67,7 @@ export class CifarResNet extends Chain {
     planes.forEach((p, segment) => {
       for (let i = 0; i < n; i++) {
         const downsample = segment > 0 && i === 0;
-        blocks.append(new BasicBlock(current, p, downsample ? 2 : 1, downsample || current !== p));
+        blocks.append(new BasicBlock(current, p, downsample ? 2 : 1, downsample || current !== p, c.extraSkips));
         current = p;
       }
     });

@@ -11,3 +11,5 @@ export * from './layers/pool.js';
 export * from './layers/flatten.js';
 export * from './layers/dropout.js';
 export * from './layers/sequential.js';
+export * from './hvp.js';
+export * from './gradinit.js';

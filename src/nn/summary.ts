@@ -66,6 +66,7 @@ export function summarizeModel(
   }
 
   const layers: LayerSummary[] = [];
+  const fixed = new Set<string>();
   let other = 0;
   let activations = 0;
   for (const [path, m] of leaves) {
@@ -79,6 +80,7 @@ export function summarizeModel(
       // Every output element takes fan_in multiply-accumulates: C/g·R·S for a conv, in_features for a Linear.
       const macs = out * (w.size / w.shape[0]);
       const density = densities.get(name) ?? 1;
+      if (!w.prunable) fixed.add(name);
       layers.push({
         name,
         kind: m instanceof Conv2d ? 'conv' : 'linear',
@@ -96,8 +98,10 @@ export function summarizeModel(
     else if (m instanceof MaxPool2d || m instanceof AvgPool2d) other += out * m.kernelSize * m.kernelSize;
     else if (m instanceof GlobalAvgPool2d) other += sizeOf(io.input);
   }
-  const params = layers.reduce((s, l) => s + l.params, 0);
-  const nnz = layers.reduce((s, l) => s + l.nnz, 0);
+  // Density refers to the prunable weights only (not the never-pruned jump paths of SPEC §9).
+  const prunable = layers.filter((l) => !fixed.has(l.name));
+  const params = prunable.reduce((s, l) => s + l.params, 0);
+  const nnz = prunable.reduce((s, l) => s + l.nnz, 0);
   const dense = layers.reduce((s, l) => s + l.flops_dense, 0);
   const sparse = layers.reduce((s, l) => s + l.flops_sparse, 0);
   return {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { BatchLoader } from '../data/loader.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { createModel } from '../models/index.js';
+import { architectureOf, createModel } from '../models/index.js';
 import type { Schedule } from '../optim/schedules.js';
 import { growthOf } from '../sparse/method.js';
 import type { SparseTraining } from '../sparse/training.js';
@@ -127,6 +127,7 @@ function common(c: TrainConfig, ctx: BoosterContext, kind: string) {
     numClasses: ctx.classes,
     inputShape: ctx.inputShape,
     seed: c.seed,
+    ...architectureOf(c),
   }).useKernels(ctx.kernels);
   const provenance = runProvenance(c, ctx.classes, `${ctx.sparse.s.method}+${kind}`, ctx.runPath);
   return {

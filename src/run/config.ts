@@ -5,7 +5,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BACKENDS } from '../kernels/index.js';
 import { DATASET_NAMES } from '../data/registry.js';
-import { MODEL_NAMES, isModelName } from '../models/index.js';
+import { EXTRA_SKIP_MODELS, MODEL_NAMES, isModelName } from '../models/index.js';
+import { ACTIVATIONS, type ActivationKind } from '../nn/layers/activation.js';
+import { gradinitSchema } from './tweak_config.js';
 import { UsageError } from '../util/errors.js';
 import { EXECUTION_MODES } from '../sparse/execution.js';
 import { METHODS } from '../sparse/method.js';
@@ -27,6 +29,13 @@ export const trainConfigSchema = z
       .string()
       .refine(isModelName, (v) => ({ message: `unknown model '${v}'; valid: ${MODEL_NAMES.join(', ')}` })),
     width: positive.default(1),
+    /** The AT tweak (SPEC §9): the activation in every ReLU's place [absent: relu]. */
+    activation: z.enum(ACTIVATIONS as [ActivationKind, ...ActivationKind[]]).optional(),
+    /** The AT tweak (SPEC §9): every BasicBlock gains two 1×1 conv + BN jump paths (resnet18/34/20/32). */
+    extraSkips: z.boolean().optional(),
+    /** The TRT tweak (SPEC §9): GradInit before the first step of a fresh run (dense training, or a ticket's
+     * mask retrained from a start state). */
+    gradinit: gradinitSchema.optional(),
     dataset: z.enum(DATASET_NAMES),
     dataDir: z.string().optional(),
     valFraction: z.number().min(0).lt(1).default(0.1),
@@ -214,7 +223,7 @@ export function mergeConfig(base: Record<string, unknown>, over: Record<string, 
 /** Validates a config; every problem is listed with its path in one UsageError. */
 export function validateConfig(raw: Record<string, unknown>, where: string): TrainConfig {
   const r = trainConfigSchema.safeParse(raw);
-  const unused = sparseWithoutMethod(raw);
+  const unused = [...sparseWithoutMethod(raw), ...skipsWithoutBlocks(raw)];
   const infinite = nonFiniteNumbers(raw);
   if (r.success && unused.length === 0 && infinite.length === 0) return r.data;
   const problems = [
@@ -235,6 +244,13 @@ function nonFiniteNumbers(v: unknown, path: string[] = []): string[] {
     return Number.isFinite(v) ? [] : [`${path.join('.') || '(top level)'}: must be a finite number, got ${v}`];
   if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => nonFiniteNumbers(x, [...path, k]));
   return [];
+}
+
+/** Extra skips on a model without BasicBlocks (SPEC §9: Bottleneck and other blocks are unchanged). */
+function skipsWithoutBlocks(raw: Record<string, unknown>): string[] {
+  if (raw.extraSkips !== true || typeof raw.model !== 'string' || !isModelName(raw.model)) return [];
+  if (EXTRA_SKIP_MODELS.includes(raw.model)) return [];
+  return [`extraSkips: needs BasicBlocks; ${raw.model} has none (${EXTRA_SKIP_MODELS.join(', ')} have them)`];
 }
 
 /** Sparse settings given while the method is dense would be silently ignored: each is a problem. */

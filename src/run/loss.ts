@@ -13,7 +13,12 @@ import { readNetworkFile } from './network_file.js';
 export /** Cross-entropy (with label smoothing), or distillation from teachers (checkpoints or tickets) run in eval mode.
  * Several teachers teach as their prediction ensemble: their logits become T·log(mean_i softmax(t_i/T)), whose
  * softmax at temperature T is the mean of theirs (Sup-tickets' KD from the M cheap tickets, SPEC §6). */
-function makeLoss(c: TrainConfig, kernels: Kernels, classes: number): TrainingLoss {
+function makeLoss(
+  c: TrainConfig,
+  kernels: Kernels,
+  classes: number,
+  inputShape: [number, number, number],
+): TrainingLoss {
   const d = c.loss.distill;
   if (!d) {
     const ce = new CrossEntropyLoss(c.loss.labelSmoothing, kernels);
@@ -25,7 +30,12 @@ function makeLoss(c: TrainConfig, kernels: Kernels, classes: number): TrainingLo
       const net = readNetworkFile(file);
       if (net.dataset !== undefined && net.dataset !== c.dataset)
         throw new Error(`${file}: the teacher was trained on ${net.dataset}, this run uses ${c.dataset}`);
-      const teacher = createModel(net.model, { width: net.width, numClasses: classes });
+      const teacher = createModel(net.model, {
+        width: net.width,
+        numClasses: classes,
+        inputShape,
+        ...net.architecture,
+      });
       teacher.loadStateDict(net.state, { strict: true });
       return teacher.useKernels(kernels).eval();
     } catch (e) {

@@ -1,5 +1,7 @@
-// A trained network from a file, whichever kind: a checkpoint (its stored config names model, width, dataset)
-// or a ticket (its provenance does). What teachers, `eval` and the ticket commands load.
+// A trained network from a file, whichever kind: a checkpoint (its stored config names model, width, dataset and
+// the AT tweak's architecture variants) or a ticket (its provenance does). What teachers, `eval` and the ticket
+// commands load.
+import { architectureOf, type Architecture } from '../models/index.js';
 import { readCheckpoint } from '../train/checkpoint.js';
 import { readSafetensors, type TensorMap } from '../util/safetensors.js';
 import { loadTicket, TICKET_FORMAT, type Ticket } from '../tickets/ticket.js';
@@ -9,6 +11,8 @@ export interface NetworkFile {
   kind: 'checkpoint' | 'ticket';
   model: string;
   width: number;
+  /** Activation and extra skips when not the plain ones (SPEC §9). */
+  architecture: Architecture;
   classes?: number;
   dataset?: string;
   dataDir?: string;
@@ -31,6 +35,7 @@ export function readNetworkFile(path: string): NetworkFile {
       kind: 'ticket',
       model: p.model,
       width: p.width ?? 1,
+      architecture: architectureOf(p),
       classes: p.classes,
       dataset: p.dataset,
       dataDir: p.dataDir,
@@ -44,6 +49,8 @@ export function readNetworkFile(path: string): NetworkFile {
   const c = JSON.parse(ck.metadata.config ?? '{}') as {
     model?: string;
     width?: number;
+    activation?: string;
+    extraSkips?: boolean;
     dataset?: string;
     dataDir?: string;
     valFraction?: number;
@@ -55,6 +62,7 @@ export function readNetworkFile(path: string): NetworkFile {
     kind: 'checkpoint',
     model: c.model,
     width: c.width ?? 1,
+    architecture: architectureOf(c),
     dataset: c.dataset,
     dataDir: c.dataDir,
     valFraction: c.valFraction,

@@ -1,7 +1,9 @@
 // The config of a ticket pipeline that a sweep can run as one of its runs (and `reproduce` ships as presets):
 // a lottery pipeline (SPEC §5) followed by Lottery Pools (SPEC §7) over its tickets, with the comparisons the
-// paper makes. A config with `pipeline` set describes the whole pipeline; its other keys are the rounds' recipe.
+// paper makes; or followed by retraining chosen tickets' masks with sets of tweaks (SPEC §9, spending the lottery
+// better). A config with `pipeline` set describes the whole pipeline; its other keys are the rounds' recipe.
 import { z } from 'zod';
+import { tweakSetSchema } from './tweak_config.js';
 
 export const LOTTERY_KINDS = ['imp', 'omp', 'ltr'] as const;
 export type LotteryKind = (typeof LOTTERY_KINDS)[number];
@@ -65,6 +67,39 @@ export const pipelineSchema = z.discriminatedUnion('kind', [
       members: z.number().int().min(2, 'an ensemble needs at least 2 members').default(3),
       /** The epoch rewound to [default: 5% of training, rounded]. */
       rewindEpoch: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('spending'),
+      lottery: lotterySettingsSchema,
+      retrain: z
+        .object({
+          /** The rounds whose masks are retrained (1 … R−1) [default: every pruned round]. */
+          targets: z.array(z.number().int().positive()).min(1).optional(),
+          /** The epoch rewound to: the lottery's rewind point or 0 (the initialisation) [default: the lottery's]. */
+          rewindEpoch: z.number().int().nonnegative().optional(),
+          /** The tweak sets, each retraining every target; {} is vanilla LTH (the round's own training). */
+          tweaks: z.array(tweakSetSchema).min(1).default([{}]),
+        })
+        .strict()
+        .default({}),
+      /** The evaluation suite's loss-landscape and activation metrics (SPEC §10) of every tweak set's ticket at one
+       * target (default: the sparsest); absent: none. */
+      evaluation: z
+        .object({
+          target: z.number().int().positive().optional(),
+          hessian: z
+            .object({
+              batches: z.number().int().positive().default(10),
+              batchSize: z.number().int().positive().default(128),
+            })
+            .strict()
+            .optional(),
+          sparsity: z.boolean().default(false),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
 ]);

@@ -1,4 +1,5 @@
 // What a ticket records of the run that made it: enough to rebuild its model and evaluate it on the same splits.
+import { architectureOf } from '../models/index.js';
 import type { Provenance } from '../tickets/ticket.js';
 import type { TrainConfig } from './config.js';
 
@@ -11,6 +12,7 @@ export function runProvenance(
   return {
     model: c.model,
     width: c.width,
+    ...architectureOf(c),
     classes,
     dataset: c.dataset,
     dataDir: c.dataDir,

@@ -5,7 +5,7 @@ import { DataError } from '../data/dataset.js';
 import { isDatasetName, loadDataset, DATASET_NAMES } from '../data/registry.js';
 import { splitValidation } from '../data/split.js';
 import { getKernels, type Backend } from '../kernels/index.js';
-import { isModelName } from '../models/index.js';
+import { architectureOf, isModelName } from '../models/index.js';
 import { TicketEvaluator } from '../tickets/evaluate.js';
 import type { Provenance } from '../tickets/ticket.js';
 import { UsageError } from '../util/errors.js';
@@ -61,6 +61,7 @@ export function ticketEvaluator(cmd: string, p: Provenance, o: TicketDataOptions
       width: p.width,
       numClasses: data.classes,
       kernels,
+      ...architectureOf(p),
     },
   );
   const bnData = new BatchLoader(train, {

@@ -28,13 +28,17 @@ import { makeSchedule } from './schedule.js';
 import { planBooster } from './booster.js';
 import { runProvenance } from './provenance.js';
 import { saveTicket, ticketFromModel } from '../tickets/ticket.js';
-import type { TensorMap } from '../util/safetensors.js';
 import { errorLine, RunError, UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
 import { createModelFor } from './model_fit.js';
 import { Progress } from '../util/progress.js';
 import { checkMemory } from './memory_estimate.js';
 import { catchStopSignals, type StopSignal } from './signals.js';
+import { applyStart, checkGradInit, runGradInit, type RunStart, type StartedFrom } from './start.js';
+import { architectureOf } from '../models/index.js';
+import type { Provenance } from '../tickets/ticket.js';
+
+export type { RunStart };
 
 export interface RunOptions {
   mode: 'fresh' | 'overwrite' | 'resume';
@@ -46,6 +50,8 @@ export interface RunOptions {
   /** Begin a fresh run from a given state instead of the seed's initialisation (IMP/OMP/LTR rounds, SPEC §5);
    * ignored on resume, where the checkpoint holds everything. */
   start?: RunStart;
+  /** What the final ticket's provenance adds (e.g. the ticket a retrained run came from, and how). */
+  provenance?: Partial<Provenance>;
 }
 
 /** What a caller's extra hooks can build on: the run's model, its sparse hook (null when dense), its epoch length
@@ -55,18 +61,6 @@ export interface RunHookContext {
   sparse: SparseTraining | null;
   itersPerEpoch: number;
   classes: number;
-}
-
-/** Where a run begins when it is a round of a lottery pipeline. */
-export interface RunStart {
-  /** The whole model state to load (a rewind point, or a previous round's weights for LTR). */
-  state: TensorMap;
-  /** Fixed masks of the masked weights (the config's sparse method must be static); a prunable weight without
-   * one stays dense. */
-  masks: Map<string, Uint8Array>;
-  /** The epoch training starts at: the LR schedule and the loaders continue from there (rewinding to epoch k
-   * trains epochs k…E). */
-  epoch: number;
 }
 
 export interface RunSummary {
@@ -243,10 +237,12 @@ export async function runTraining(
     numClasses: data.classes,
     seed: c.seed,
     kernels,
+    ...architectureOf(c),
   });
+  checkGradInit(c, o.start);
   const params = model.namedParameters();
   const optimizer = makeOptimizer(c, params, kernels);
-  const loss = makeLoss(c, kernels, data.classes);
+  const loss = makeLoss(c, kernels, data.classes, data.shape);
   const name = c.name ?? defaultRunName(c);
   // Lines of the sparse hook (auto's choices) go through the progress bar, which keeps them off its line.
   const progress = new Progress(`train ${name}`, 'it');
@@ -278,7 +274,7 @@ export async function runTraining(
     ...(booster ? [booster] : []),
     ...extraHooks({ model, sparse, itersPerEpoch: ipe, classes: data.classes }),
   ];
-  if (o.start && o.mode !== 'resume') applyStart(o.start, model, sparse);
+  const startedFrom: StartedFrom | null = o.start && o.mode !== 'resume' ? applyStart(o.start, model, sparse) : null;
   // --resume: the checkpoint is read and restored before the run directory is touched; a truncated one, or
   // one of another architecture or width, is a usage error naming it and leaves the directory as it was.
   let resumeAt: TrainerPosition | undefined;
@@ -370,6 +366,11 @@ export async function runTraining(
       for (const l of kept) history.push(JSON.parse(l) as EpochRecord);
     } else {
       dir.writeJson('config.json', c);
+      // TRT (SPEC §9): the re-scaled initialisation, once, before the first step; a resumed run has its result.
+      if (c.gradinit) {
+        dir.writeJson('gradinit.json', runGradInit(c, model, kernels, trainLoader, startedFrom, sparse, log));
+        progress.restart();
+      }
     }
   } catch (e) {
     dir.release();
@@ -437,6 +438,8 @@ export async function runTraining(
     const r = h.report?.();
     if (r !== undefined) summary[h.name] = r;
   }
+  if (c.gradinit && existsSync(join(dir.path, 'gradinit.json')))
+    summary.gradinit = JSON.parse(readFileSync(join(dir.path, 'gradinit.json'), 'utf8'));
   if (status === 'completed') {
     // The user's file: exactly the model's state dict (PyTorch load_state_dict strict), masks in its metadata.
     const method = boost && sparse ? `${sparse.s.method}+${boost.kind}` : (sparse?.s.method ?? 'dense');
@@ -446,6 +449,7 @@ export async function runTraining(
       iteration: trainer.position.iteration,
       kind: 'final',
       metrics: summary.final,
+      ...o.provenance,
     });
     saveTicket(join(dir.path, 'model.safetensors'), ticket);
   }
@@ -479,16 +483,4 @@ function failRun(dir: RunDir, summary: RunSummary, failure: unknown): RunError {
   return new RunError(`train: ${summary.reason}; run ${dir.path} ends '${summary.status}', ${left}${bug}`, {
     cause: failure,
   });
-}
-
-/** A lottery round's beginning: the given state (masked), and its masks fixed in the (static) sparse hook. */
-function applyStart(start: RunStart, model: Module, sparse: SparseTraining | null): void {
-  if (!sparse || sparse.s.method !== 'static')
-    throw new UsageError('a run that starts from given masks needs the static sparse method (fixed masks)');
-  try {
-    model.loadStateDict(start.state, { strict: true });
-    sparse.useMasks(start.masks);
-  } catch (e) {
-    throw new UsageError(`start state: ${(e as Error).message.split('\n')[0]}`);
-  }
 }

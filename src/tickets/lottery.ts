@@ -77,6 +77,12 @@ export function checkLottery(c: TrainConfig, s: LotterySettings): void {
   if ((c.sparse?.method ?? 'dense') !== 'dense')
     throw new UsageError(`lottery: the pipeline finds its own masks; drop sparse.method ${c.sparse!.method}`);
   if (c.booster) throw new UsageError('lottery: a booster does not apply to lottery rounds');
+  const tweaks = retrainingTweaks(c);
+  if (tweaks.length)
+    throw new UsageError(
+      `lottery: ${tweaks.join(', ')}: retraining tweaks (SPEC §9) apply when a found mask is retrained, never to ` +
+        'mask finding; find the tickets plainly, then retrain one (sparsetickets retrain)',
+    );
   if (!(s.rate > 0 && s.rate < 1)) throw new UsageError(`lottery: --rate must be in (0, 1), got ${s.rate}`);
   if (!(Number.isInteger(s.rounds) && s.rounds >= 2))
     throw new UsageError(`lottery: --rounds must be an integer ≥ 2 (round 0 is the dense network), got ${s.rounds}`);
@@ -88,6 +94,17 @@ export function checkLottery(c: TrainConfig, s: LotterySettings): void {
     throw new UsageError('lottery: OMP needs --density in (0, 1), the target of its one prune');
   if (s.ticket === 'best-val' && c.valFraction === 0)
     throw new UsageError('lottery: --ticket best-val needs a validation split (--val-fraction > 0)');
+}
+
+/** The tweaks of SPEC §9 a config asks for (config keys): what mask finding must not use. */
+export function retrainingTweaks(c: TrainConfig): string[] {
+  return [
+    c.activation && c.activation !== 'relu' ? `activation ${c.activation}` : '',
+    c.extraSkips ? 'extraSkips' : '',
+    c.gradinit ? 'gradinit' : '',
+    c.loss.labelSmoothing > 0 ? 'loss.labelSmoothing' : '',
+    c.loss.distill ? 'loss.distill' : '',
+  ].filter(Boolean);
 }
 
 /** Saves the whole model state when training reaches the rewind point (before the first step of epoch k). */

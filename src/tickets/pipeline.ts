@@ -4,10 +4,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../run/config.js';
 import { checkLtrEnsemble, runLtrEnsemble } from './ltr_ensemble.js';
-import type { PipelineSummary } from './pipeline_summary.js';
-import { checkPoolsPipeline, runPoolsPipeline, type PipelineOptions } from './pools_pipeline.js';
+import type { PipelineOptions, PipelineRow, PipelineSummary } from './pipeline_common.js';
+import { checkPoolsPipeline, runPoolsPipeline } from './pools_pipeline.js';
+import { checkSpendingPipeline, runSpendingPipeline } from './spending_pipeline.js';
 
-export type { PipelineOptions, PipelineSummary };
+export type { PipelineOptions, PipelineRow, PipelineSummary };
 
 export async function runPipeline(c: TrainConfig, o: PipelineOptions = {}): Promise<PipelineSummary> {
   switch (c.pipeline?.kind) {
@@ -15,6 +16,8 @@ export async function runPipeline(c: TrainConfig, o: PipelineOptions = {}): Prom
       return runPoolsPipeline(c, o);
     case 'ltr-ensemble':
       return runLtrEnsemble(c, o);
+    case 'spending':
+      return runSpendingPipeline(c, o);
     default:
       throw new Error(`runPipeline: the config describes no pipeline`);
   }
@@ -24,6 +27,7 @@ export async function runPipeline(c: TrainConfig, o: PipelineOptions = {}): Prom
 export function checkPipeline(c: TrainConfig): void {
   if (c.pipeline?.kind === 'lottery-pools') checkPoolsPipeline(c, c.pipeline);
   if (c.pipeline?.kind === 'ltr-ensemble') checkLtrEnsemble(c, c.pipeline);
+  if (c.pipeline?.kind === 'spending') checkSpendingPipeline(c, c.pipeline);
 }
 
 /** Whether `dir` holds a pipeline that has started (a sweep resumes it instead of starting over). */

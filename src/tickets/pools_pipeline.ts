@@ -9,7 +9,7 @@
 //   summary.json                     status and one row per (target, variant): what `report` tabulates
 // Every step's result is a file written atomically, so an interrupted pipeline resumes where it stopped and
 // finished steps are never redone.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   corruptedSets,
@@ -19,13 +19,20 @@ import {
 } from '../eval/corruption_bench.js';
 import type { Metrics } from '../eval/metrics.js';
 import type { PipelineConfig, PoolVariant } from '../run/pipeline_config.js';
-import type { PipelineRow, PipelineSummary } from './pipeline_summary.js';
 import type { TrainConfig } from '../run/config.js';
 import { ticketEvaluator } from '../run/ticket_data.js';
-import type { Hook } from '../train/hooks.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
-import { checkLottery, runLottery, type LotterySettings } from './lottery.js';
+import {
+  accuracyCell,
+  cached,
+  markdownTable,
+  lotteryStage,
+  pick,
+  type PipelineOptions,
+  type PipelineRow,
+  type PipelineSummary,
+} from './pipeline_common.js';
 import { candidateOrder, checkPoolSettings, lotteryPool, type PoolSettings, type SearchRecord } from './pools.js';
 import { loadTicket, saveTicket, type Ticket } from './ticket.js';
 
@@ -34,6 +41,8 @@ type LotteryPoolsConfig = Extract<PipelineConfig, { kind: 'lottery-pools' }>;
 /** What a row of the pipeline's table is: a target ticket under one method. */
 export type PoolsRowMethod = 'lt' | PoolVariant | 'ensemble';
 
+/** Pool variants also give the search's cost per candidate and the tickets merged (seconds_per_candidate,
+ * ingredients). */
 export interface PoolsRow extends PipelineRow {
   point: { target: number; density: number; method: PoolsRowMethod };
 }
@@ -48,28 +57,6 @@ interface PooledResult {
   log: SearchRecord[];
 }
 
-export interface PipelineOptions {
-  log?: (line: string) => void;
-  quiet?: boolean;
-  /** Hooks added to every training round (a sweep's parent watchdog). */
-  hooks?: () => Hook[];
-  /** Testing aid: interrupt the lottery after this many training iterations. */
-  haltAfter?: number;
-}
-
-function readJson<T>(file: string): T | undefined {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
-}
-
-/** One step's result, computed once: read from `file` when an earlier invocation wrote it. */
-function cached<T>(file: string, compute: () => T): T {
-  const done = readJson<T>(file);
-  if (done !== undefined) return done;
-  const value = compute();
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
-  return value;
-}
-
 /** Checks before any work: the settings' ranges that depend on each other. */
 export function checkPoolsPipeline(c: TrainConfig, p: LotteryPoolsConfig): void {
   const rounds = p.lottery.kind === 'omp' ? 2 : p.lottery.rounds;
@@ -77,7 +64,6 @@ export function checkPoolsPipeline(c: TrainConfig, p: LotteryPoolsConfig): void 
     if (j >= rounds)
       throw new UsageError(`pipeline: target ${j} is out of range: the lottery has rounds 0 … ${rounds - 1}`);
   checkPoolSettings({ ...poolSettings(p, 0, 'pool') }, rounds);
-  checkLottery({ ...c, pipeline: undefined }, p.lottery);
   if (p.corruptions && c.dataset !== 'cifar10' && c.dataset !== 'cifar100')
     throw new UsageError(`pipeline: corruption metrics need CIFAR images; drop pipeline.corruptions for ${c.dataset}`);
 }
@@ -95,39 +81,12 @@ function poolSettings(p: LotteryPoolsConfig, target: number, variant: PoolVarian
 }
 
 /** Runs (or resumes) the pipeline a config with `pipeline.kind: lottery-pools` describes. */
-export async function runPoolsPipeline(c: TrainConfig, o: PipelineOptions = {}): Promise<PipelineSummary> {
+export async function runPoolsPipeline(c: TrainConfig, o: PipelineOptions = {}): Promise<PipelineSummary<PoolsRow>> {
   const p = c.pipeline as LotteryPoolsConfig;
-  const started = performance.now();
   checkPoolsPipeline(c, p);
   const log = o.log ?? (() => {});
-  const name = c.name ?? `${c.model}-${c.dataset}-lottery-pools-s${c.seed}`;
-  const dir = join(c.runsDir, name);
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(dir, 'config.json')))
-    writeFileAtomic(join(dir, 'config.json'), JSON.stringify(c, null, 2) + '\n');
-  const { pipeline: _, ...recipe } = c;
-  const settings: LotterySettings = { ...p.lottery };
-  const lottery = await runLottery(recipe, settings, {
-    name,
-    runsDir: c.runsDir,
-    resume: existsSync(join(dir, 'lottery.json')),
-    quiet: o.quiet,
-    log,
-    hooks: o.hooks,
-    haltAfter: o.haltAfter,
-  });
-  const summary = (rows: PoolsRow[], status: PipelineSummary['status']): PipelineSummary => ({
-    status,
-    kind: 'lottery-pools',
-    wall_seconds: (performance.now() - started) / 1000,
-    rounds: lottery.rounds,
-    rows,
-  });
-  if (lottery.status !== 'completed') {
-    const s = summary([], 'interrupted');
-    writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
-    return s;
-  }
+  const { dir, name, lottery, finish } = await lotteryStage<PoolsRow>(c, p.lottery, o);
+  if (lottery.status !== 'completed') return finish([], 'interrupted');
   const rounds = lottery.rounds;
   const load = (i: number): Ticket => loadTicket(join(dir, rounds[i].ticket), { allowDense: true });
   const ev = ticketEvaluator('pipeline', load(0).provenance, { threads: c.threads, splits: ['val', 'test'] });
@@ -207,26 +166,20 @@ export async function runPoolsPipeline(c: TrainConfig, o: PipelineOptions = {}):
     rows.push({ point: point('ensemble'), metrics: pick(ens), ingredients: members });
     writeFileAtomic(join(dir, 'pools.md'), poolsTable(rows));
   }
-  const s = summary(rows, 'completed');
-  writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
-  return s;
-}
-
-function pick(m: Record<string, Metrics>): { test: Metrics; val?: Metrics } {
-  return { test: m.test, ...(m.val ? { val: m.val } : {}) };
+  return finish(rows, 'completed');
 }
 
 function poolsTable(rows: PoolsRow[]): string {
-  const pct = (m?: Metrics) => (m ? (100 * m.accuracy).toFixed(2) : '—');
-  return (
-    [
-      '| target | density | method | test acc % | val acc % | corruption acc % | s/candidate |',
-      '|---|---|---|---|---|---|---|',
-      ...rows.map(
-        (r) =>
-          `| ${r.point.target} | ${r.point.density.toFixed(4)} | ${r.point.method} | ${pct(r.metrics.test)} | ` +
-          `${pct(r.metrics.val)} | ${pct(r.metrics.corruption)} | ${r.seconds_per_candidate?.toFixed(1) ?? ''} |`,
-      ),
-    ].join('\n') + '\n'
+  return markdownTable(
+    ['target', 'density', 'method', 'test acc %', 'val acc %', 'corruption acc %', 's/candidate'],
+    rows.map((r) => [
+      String(r.point.target),
+      r.point.density.toFixed(4),
+      r.point.method,
+      accuracyCell(r.metrics.test),
+      accuracyCell(r.metrics.val),
+      accuracyCell(r.metrics.corruption),
+      r.seconds_per_candidate?.toFixed(1) ?? '',
+    ]),
   );
 }

@@ -1,6 +1,7 @@
 // Magnitude pruning of a ticket to a density (SPEC §5–§7): globally (one threshold over every weight in scope,
 // layer densities redistribute) or layer-wise (each layer to the density). Only active weights compete: a
 // pruned connection never comes back. Pruned weights are set to exactly 0 and their masks cleared.
+import { isJumpPath } from '../models/residual.js';
 import { zerosAt } from '../sparse/distribution.js';
 import { topKSegments } from '../sparse/topk.js';
 import { maskDensity, TicketError, type Ticket } from './ticket.js';
@@ -19,12 +20,12 @@ export interface PruneOptions {
 }
 
 /** Prunable weights of a state dict: Conv2d ([out, in, kh, kw]) and Linear ([out, in]) weights, never biases
- * or BatchNorm (SPEC's words). */
+ * or BatchNorm (SPEC's words), nor the jump paths of the extra skips (SPEC §9: never pruned). */
 export function prunableNames(t: Ticket, scope: PruneScope): string[] {
   if (scope === 'masked') return [...t.masks.keys()];
   const out: string[] = [];
   for (const [name, s] of t.state) {
-    if (!name.endsWith('weight') || (s.dtype !== 'F32' && s.dtype !== 'F64')) continue;
+    if (!name.endsWith('weight') || (s.dtype !== 'F32' && s.dtype !== 'F64') || isJumpPath(name)) continue;
     if (s.shape.length === 4 || (scope === 'all' && s.shape.length === 2)) out.push(name);
   }
   return out;

@@ -8,6 +8,7 @@
 // 8 positions per byte, least significant bit first}, `provenance` is JSON. Written to a temporary file and
 // renamed. This file depends only on nn/ and util/: the run layer writes every run's model.safetensors with it.
 import type { Metrics } from '../eval/metrics.js';
+import type { ActivationKind } from '../nn/layers/activation.js';
 import type { Module } from '../nn/module.js';
 import { readSafetensors, writeSafetensors, type SafeTensor, type TensorMap } from '../util/safetensors.js';
 
@@ -18,6 +19,10 @@ export interface Provenance {
   model: string;
   width: number;
   classes: number;
+  /** The AT tweak's architecture variants (SPEC §9), when not the plain ones: the activation in every ReLU's
+   * place, and the BasicBlocks' jump paths. Absent: relu, no extra skips. */
+  activation?: ActivationKind;
+  extraSkips?: boolean;
   dataset?: string;
   /** Where the dataset was read from and the validation fraction of its training set (to evaluate the ticket
    * on the same splits). */
@@ -168,9 +173,12 @@ export function isFloat(t: SafeTensor): t is SafeTensor & { data: Float32Array |
   return t.dtype === 'F32' || t.dtype === 'F64';
 }
 
-/** Throws unless two tickets have the same tensors with the same shapes (same architecture and width). */
+/** Throws unless two tickets have the same tensors with the same shapes and the same activation (same
+ * architecture and width). */
 export function checkCompatible(a: Ticket, b: Ticket, what = 'tickets'): void {
   const problems: string[] = [];
+  const act = (t: Ticket) => t.provenance.activation ?? 'relu';
+  if (act(a) !== act(b)) problems.push(`activation ${act(a)} vs ${act(b)}`);
   for (const [name, t] of a.state) {
     const u = b.state.get(name);
     if (!u) problems.push(`${name} missing from the second`);

@@ -9,7 +9,7 @@ export interface ProgressStream {
 }
 
 export class Progress {
-  private readonly start = Date.now();
+  private start = Date.now();
   private lastLine = 0;
   private readonly tty: boolean;
   /** A bar is drawn and the cursor is at its end. */
@@ -39,6 +39,11 @@ export class Progress {
       this.lastLine = now;
       this.stream.write(`${this.label} ${info}\n`);
     }
+  }
+
+  /** Measures the rate from now on (after a phase that is not the counted work, e.g. GradInit). */
+  restart(): void {
+    this.start = Date.now();
   }
 
   /** Prints a line of its own (an epoch's metrics, a notice), on a fresh line even while the bar is shown. */

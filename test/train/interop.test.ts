@@ -1,6 +1,7 @@
 // Interop with the real PyTorch (Debian's python3-torch, installed by .ci/run): a checkpoint written here
 // loads into the PyTorch module with load_state_dict(strict=True) and predicts the same logits — a sparse-trained
-// one too, whose masks and method state python/interop_check.py sets aside.
+// one too, whose masks and method state python/interop_check.py sets aside — and so do the AT tweak's variants
+// (SPEC §9: swish or mish in every ReLU's place, the BasicBlocks' jump paths).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,49 +9,62 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createModel, modelInputShape } from '../../src/models/index.js';
+import { createModel, modelInputShape, type Architecture } from '../../src/models/index.js';
 import { CrossEntropyLoss } from '../../src/nn/loss.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { loadModelState, readCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { applyTicket, loadTicket } from '../../src/tickets/ticket.js';
-import { assertClose, native, randomArray, randomInts, runCli } from '../helpers.js';
+import { assertClose, native, needs, randomArray, randomInts, runCli } from '../helpers.js';
 
 const script = fileURLToPath(new URL('../../../python/interop_check.py', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'st-interop-'));
 const k = native();
 
-const cases: [string, number][] = [
-  ['lenet300', 1],
-  ['lenet5', 1],
-  ['vgg16', 0.125],
-  ['resnet20', 0.5],
-  ['resnet18', 0.125],
-  ['wrn-16-8', 0.125],
-  ['mobilenet', 0.125],
+const cases: [string, number, Architecture][] = [
+  ['lenet300', 1, {}],
+  ['lenet5', 1, {}],
+  ['vgg16', 0.125, {}],
+  ['resnet20', 0.5, {}],
+  ['resnet18', 0.125, {}],
+  ['wrn-16-8', 0.125, {}],
+  ['mobilenet', 0.125, {}],
+  ['resnet20', 0.5, { activation: 'swish', extraSkips: true }],
+  ['resnet18', 0.125, { activation: 'mish', extraSkips: true }],
+  ['resnet34', 0.0625, { extraSkips: true }],
+  ['vgg16', 0.125, { activation: 'swish' }],
+  ['lenet300', 1, { activation: 'mish' }],
 ];
 
-for (const [name, width] of cases) {
-  test(`${name} (width ${width}): checkpoint loads strictly into PyTorch and gives the same predictions`, () => {
-    const model = createModel(name, { width, seed: 3 }).useKernels(k);
-    const shape = [8, ...modelInputShape(name)];
-    const n = shape.reduce((a, b) => a * b, 1);
-    // A few training steps so that BatchNorm running statistics and weights are not at their init.
-    const sgd = new SGD(k, model.namedParameters(), { lr: 0.05, momentum: 0.9 });
-    const ce = new CrossEntropyLoss(0, k);
-    model.train();
-    for (let s = 0; s < 3; s++) {
-      model.zeroGrad();
-      const logits = model.forward({ data: randomArray(n, 10 + s), shape });
-      model.backward(ce.compute(logits, randomInts(shape[0], 20 + s, 10)).dlogits);
-      sgd.step();
-    }
-    const ckpt = join(dir, `${name}.safetensors`);
-    saveCheckpoint(ckpt, { model, optimizer: sgd, modelName: name });
-    const x = randomArray(n, 99);
-    model.eval();
-    const ours = model.forward({ data: x, shape }).data.slice();
-    assertSamePredictions(name, ours, pytorchLogits(ckpt, name, width, shape, x), shape[0]);
-  });
+for (const [name, width, arch] of cases) {
+  const variant = arch.activation || arch.extraSkips ? ` [${JSON.stringify(arch)}]` : '';
+  test(
+    `${name} (width ${width})${variant}: checkpoint loads strictly into PyTorch and gives the same predictions`,
+    { skip: needs({ torch: true }) },
+    () => {
+      const model = createModel(name, { width, seed: 3, ...arch }).useKernels(k);
+      const shape = [8, ...modelInputShape(name)];
+      const n = shape.reduce((a, b) => a * b, 1);
+      // A few training steps so that BatchNorm running statistics and weights are not at their init.
+      const sgd = new SGD(k, model.namedParameters(), { lr: 0.05, momentum: 0.9 });
+      const ce = new CrossEntropyLoss(0, k);
+      model.train();
+      for (let s = 0; s < 3; s++) {
+        model.zeroGrad();
+        const logits = model.forward({ data: randomArray(n, 10 + s), shape });
+        model.backward(ce.compute(logits, randomInts(shape[0], 20 + s, 10)).dlogits);
+        sgd.step();
+      }
+      const ckpt = join(
+        dir,
+        `${name}${variant ? `-${arch.activation ?? 'relu'}${arch.extraSkips ? '-skips' : ''}` : ''}.safetensors`,
+      );
+      saveCheckpoint(ckpt, { model, optimizer: sgd, modelName: name });
+      const x = randomArray(n, 99);
+      model.eval();
+      const ours = model.forward({ data: x, shape }).data.slice();
+      assertSamePredictions(name, ours, pytorchLogits(ckpt, name, width, shape, x, false, arch), shape[0]);
+    },
+  );
 }
 
 test('lenet300 trained with --method snfs: the masked checkpoint loads strictly into PyTorch, same predictions', () => {
@@ -115,6 +129,7 @@ function pytorchLogits(
   shape: number[],
   x: Float32Array,
   noFilter = false,
+  arch: Architecture = {},
 ): number[] {
   const input = `${ckpt}.input.f32`;
   writeFileSync(input, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
@@ -123,6 +138,8 @@ function pytorchLogits(
     [
       ...[script, ckpt, input, '--model', name, '--width', String(width), '--shape', ...shape.map(String)],
       ...(noFilter ? ['--no-filter'] : []),
+      ...(arch.activation ? ['--activation', arch.activation] : []),
+      ...(arch.extraSkips ? ['--extra-skips'] : []),
     ],
     {
       encoding: 'utf8',

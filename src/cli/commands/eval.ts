@@ -109,7 +109,7 @@ export const evalCommand = {
       return;
     }
     if (!v.checkpoint) throw new UsageError('eval: --checkpoint FILE or --ticket FILE is required');
-    const { ck, stored, model, dataset: datasetName, width } = checkpointInput(v);
+    const { ck, stored, model, dataset: datasetName, width, architecture } = checkpointInput(v);
     const batch = numberOption('eval', v, 'batch', { min: 1, integer: true });
     const threads = v.threads === undefined ? undefined : numberOption('eval', v, 'threads', { min: 1, integer: true });
     let data;
@@ -128,7 +128,12 @@ export const evalCommand = {
       throw new UsageError(`eval: ${(e as Error).message}`);
     }
     const dataset = { name: datasetName, shape: data.shape };
-    const net = createModelFor('eval', model, dataset, { width, numClasses: data.classes, kernels: k });
+    const net = createModelFor('eval', model, dataset, {
+      width,
+      numClasses: data.classes,
+      kernels: k,
+      ...architecture,
+    });
     try {
       loadModelState(net, ck);
     } catch (e) {

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { DATASET_NAMES, isDatasetName, type DatasetName } from '../../data/registry.js';
 import type { Backend } from '../../kernels/index.js';
-import { isModelName, MODEL_NAMES } from '../../models/index.js';
+import { architectureOf, isModelName, MODEL_NAMES, type Architecture } from '../../models/index.js';
 import { ticketEvaluator } from '../../run/ticket_data.js';
 import type { TicketEvaluator } from '../../tickets/evaluate.js';
 import { checkCompatible, loadTicket, type Ticket } from '../../tickets/ticket.js';
@@ -27,6 +27,8 @@ export interface CheckpointInput {
   model: string;
   dataset: DatasetName;
   width: number;
+  /** The stored config's activation and extra skips (SPEC §9). */
+  architecture: Architecture;
 }
 
 export function checkpointInput(v: ParsedOptions): CheckpointInput {
@@ -43,7 +45,7 @@ export function checkpointInput(v: ParsedOptions): CheckpointInput {
   if (!isDatasetName(dataset))
     throw new UsageError(`eval: unknown dataset '${dataset}'; valid datasets: ${DATASET_NAMES.join(', ')}`);
   const width = v.width !== undefined ? numberOption('eval', v, 'width', { min: 1e-3 }) : Number(stored.width ?? 1);
-  return { ck, stored, model, dataset, width };
+  return { ck, stored, model, dataset, width, architecture: architectureOf(stored) };
 }
 
 export interface TicketInput {

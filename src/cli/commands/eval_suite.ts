@@ -77,7 +77,7 @@ export function list<T>(
 }
 
 function checkpointSubject(v: ParsedOptions, split: string, batchThreads: { threads?: number }): Subject {
-  const { ck, stored, model, dataset: datasetName, width } = checkpointInput(v);
+  const { ck, stored, model, dataset: datasetName, width, architecture } = checkpointInput(v);
   const data = usage(() =>
     loadDataset(datasetName, {
       dataDir: (v['data-dir'] as string | undefined) ?? (stored.dataDir as string | undefined),
@@ -88,7 +88,7 @@ function checkpointSubject(v: ParsedOptions, split: string, batchThreads: { thre
     'eval',
     model,
     { name: datasetName, shape: data.shape },
-    { width, numClasses: data.classes, kernels: k },
+    { width, numClasses: data.classes, kernels: k, ...architecture },
   );
   usage(() => loadModelState(net, ck));
   const masks = new Map<string, Uint8Array>();

@@ -4,10 +4,20 @@ import { join } from 'node:path';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../../run/config.js';
 import { LOTTERY_KINDS, runLottery, type LotteryKind, type LotterySettings } from '../../tickets/lottery.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec, type OptionSpec } from '../args.js';
-import { flagsToConfig, spec as trainSpec } from './train.js';
+import { ARCHITECTURE_OPTIONS, flagsToConfig, GRADINIT_OPTIONS, spec as trainSpec } from './train.js';
+
+/** The retraining tweaks of SPEC §9 (`train` takes them): never for mask finding. */
+const TWEAK_FLAGS = [
+  ...Object.keys(ARCHITECTURE_OPTIONS),
+  ...Object.keys(GRADINIT_OPTIONS),
+  'label-smoothing',
+  'teacher',
+  'kd-alpha',
+  'kd-temperature',
+];
 
 // The training flags a round takes: everything of `train` but the sparse method and booster (the pipeline makes
-// the masks), --overwrite and --resume (the pipeline's own).
+// the masks), the retraining tweaks, --overwrite and --resume (the pipeline's own).
 const NOT_FOR_ROUNDS = new Set([
   'method',
   'sparsity',
@@ -39,6 +49,7 @@ const NOT_FOR_ROUNDS = new Set([
   'resume',
   'json',
   'halt-after',
+  ...TWEAK_FLAGS,
 ]);
 
 const roundOptions = Object.fromEntries(
@@ -109,6 +120,12 @@ const spec: CommandSpec = {
 export const lotteryCommand = {
   summary: 'lottery tickets: IMP with rewinding, OMP, LTR (a pipeline of rounds)',
   async run(argv: string[]): Promise<void> {
+    const tweak = argv.map((a) => /^--([a-z-]+)/.exec(a)?.[1]).find((f) => f && TWEAK_FLAGS.includes(f));
+    if (tweak)
+      throw new UsageError(
+        `lottery: --${tweak} is a retraining tweak (SPEC §9: tweaks apply when a found mask is retrained, never to ` +
+          `mask finding); find the tickets plainly, then: sparsetickets retrain <pipeline>/round-NN --${tweak} …`,
+      );
     const v = parseCommand(spec, argv);
     if (!v) return;
     const runsDir = String(v['runs-dir'] ?? 'runs');

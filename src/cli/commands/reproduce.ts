@@ -14,8 +14,8 @@ const spec: CommandSpec = {
     "Reproduce a paper's table with one command: runs the preset sweep configs/<paper>/<scale>.yaml shipped with\n" +
     'the package (tiny: a smoke run of a few minutes; small: the reduced scale of docs/RESULTS.md; full: the\n' +
     "paper's own settings, days of CPU), then writes the report into runs/<sweep>/report/ and prints its table\n" +
-    `(--json: {"rows": …} as 'report --json'). Papers: ${PAPERS.join(', ')} (lottery-pools, freetickets and\n` +
-    'spending come with their issues). Like sweep: re-running skips finished runs and resumes interrupted ones.',
+    `(--json: {"rows": …} as 'report --json'). Papers: ${PAPERS.join(', ')} (freetickets comes with its\n` +
+    'issue). Like sweep: re-running skips finished runs and resumes interrupted ones.',
   positionals: { usage: 'PAPER', min: 1, max: 1 },
   options: {
     scale: { type: 'string', value: 'S', default: 'small', choices: SCALES, description: 'preset scale' },
@@ -35,7 +35,7 @@ const spec: CommandSpec = {
 };
 
 export const reproduceCommand = {
-  summary: "run a paper's preset sweep and print its table (sparse-core, suptickets)",
+  summary: "run a paper's preset sweep and print its table (sparse-core, suptickets, lottery-pools, spending)",
   async run(argv: string[]): Promise<void> {
     const parsed = parseCommandLine(spec, argv);
     if (!parsed) return;

@@ -1,6 +1,7 @@
 // `sparsetickets ticket show|superpose|interpolate|prune`: inspect tickets and combine them into new ones with the
 // ticket algebra (src/tickets/), exactly as the training pipelines do. Every output is a ticket file (loads into
 // PyTorch with load_state_dict(strict=True); masks and provenance in its metadata), written atomically.
+import { architectureOf, describeArchitecture } from '../../models/index.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ticketEvaluator } from '../../run/ticket_data.js';
@@ -204,7 +205,7 @@ const RUN: Record<string, (v: ParsedOptions, files: string[]) => void> = {
     }
     const p = t.provenance;
     const lines = [
-      `${file}: ${p.model} (width ${p.width}, ${p.classes} classes), ${p.method}, ${p.kind ?? 'ticket'}`,
+      `${file}: ${p.model} (width ${p.width}, ${[describeArchitecture(architectureOf(p)), `${p.classes} classes`].filter(Boolean).join(', ')}), ${p.method}, ${p.kind ?? 'ticket'}`,
       `density ${d.density.toFixed(4)} (${d.nonzeros} of ${d.prunable_params} prunable weights)`,
       ...(p.seed !== undefined ? [`seed ${p.seed}, epoch ${p.epoch ?? '?'}, iteration ${p.iteration ?? '?'}`] : []),
       ...(p.source ? [`source ${p.source}`] : []),

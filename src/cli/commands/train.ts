@@ -1,13 +1,55 @@
 // `sparsetickets train`: train a zoo model on a dataset with one command (see docs/GUIDE.md).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { numberOption, parseCommand, parseDecimal, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
+import {
+  numberOption,
+  parseCommand,
+  parseDecimal,
+  UsageError,
+  type CommandSpec,
+  type OptionSpec,
+  type ParsedOptions,
+} from '../args.js';
+import { ACTIVATIONS } from '../../nn/layers/activation.js';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../../run/config.js';
 import { RunDir } from '../../train/rundir.js';
 import { METHODS } from '../../sparse/method.js';
 import { defaultRunName, runTraining, type RunSummary } from '../../run/training.js';
 import type { SupTicketsReport } from '../../tickets/suptickets.js';
 import { signalExitCode } from '../../run/signals.js';
+
+/** The AT tweak's flags (SPEC §9): train and retrain take them, lottery refuses them. */
+export const ARCHITECTURE_OPTIONS: Record<string, OptionSpec> = {
+  activation: {
+    type: 'string',
+    value: 'A',
+    choices: ACTIVATIONS,
+    description: "the activation in every ReLU's place (AT tweak, SPEC §9) [default: relu]",
+  },
+  'extra-skips': {
+    type: 'boolean',
+    description: 'two 1×1 conv + BN jump paths per BasicBlock, never pruned (AT tweak; resnet18/34/20/32)',
+  },
+};
+
+/** GradInit's flags (the TRT tweak, SPEC §9): train and retrain take them, lottery refuses them. */
+export const GRADINIT_OPTIONS: Record<string, OptionSpec> = {
+  gradinit: {
+    type: 'boolean',
+    description: 'GradInit: learn per-tensor scales of the initialisation first (TRT tweak, SPEC §9)',
+  },
+  'gradinit-order': {
+    type: 'string',
+    value: 'O',
+    choices: ['dense-first', 'mask-first'],
+    description: 'scales on the dense start, then the mask; or on the masked one [default: dense-first]',
+  },
+  'gradinit-iterations': {
+    type: 'string',
+    value: 'N',
+    description: 'GradInit iterations (constraint and objective steps) [default: 180]',
+  },
+};
 
 export const spec: CommandSpec = {
   name: 'train',
@@ -132,6 +174,8 @@ export const spec: CommandSpec = {
       type: 'boolean',
       description: "suptickets: also superpose the normal phase's end point (the authors' code)",
     },
+    ...ARCHITECTURE_OPTIONS,
+    ...GRADINIT_OPTIONS,
     'label-smoothing': { type: 'string', value: 'A', description: 'label smoothing α [default: 0]' },
     teacher: {
       type: 'string',
@@ -313,7 +357,12 @@ export function flagsToConfig(v: ParsedOptions): Record<string, unknown> {
     includeEndpoint: v['include-endpoint'] || undefined,
   };
   const teachers = list('teacher');
+  if ((v['gradinit-order'] !== undefined || v['gradinit-iterations'] !== undefined) && !v.gradinit)
+    throw new UsageError('train: --gradinit-order and --gradinit-iterations need --gradinit');
   return {
+    activation: v.activation,
+    extraSkips: v['extra-skips'] || undefined,
+    gradinit: v.gradinit ? { order: v['gradinit-order'], iterations: num(v, 'gradinit-iterations', true) } : undefined,
     sparse: Object.values(sparse).some((x) => x !== undefined) ? sparse : undefined,
     // Only the booster keys given: each kind's schema rejects the other kind's.
     booster: Object.values(booster).some((x) => x !== undefined)

@@ -13,6 +13,9 @@ export interface Conv2dOptions {
   padding?: number;
   groups?: number;
   bias?: boolean;
+  /** Whether sparse methods and pruning may mask the weight (default true; the jump paths of SPEC §9 are never
+   * pruned). */
+  prunable?: boolean;
 }
 
 export class Conv2d extends Module {
@@ -43,7 +46,7 @@ export class Conv2d extends Module {
     }
     const shape = [outChannels, inChannels / this.groups, kernelSize, kernelSize];
     const init = torchDefault((inChannels / this.groups) * kernelSize * kernelSize);
-    this.weight = this.registerParameter('weight', new Parameter(shape, init, true));
+    this.weight = this.registerParameter('weight', new Parameter(shape, init, options.prunable ?? true));
     this.bias = options.bias === false ? null : this.registerParameter('bias', new Parameter([outChannels], init));
   }
 

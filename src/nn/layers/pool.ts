@@ -38,12 +38,28 @@ abstract class Pool2d extends Module {
 export class MaxPool2d extends Pool2d {
   private argmaxStore = new Int32Array(0);
   private argmax = this.argmaxStore;
+  private frozen = false;
+
+  /** Holds the last forward's argmax (the window's chosen input, argmax = h·W + w within its plane), so that later
+   * passes compute on that piece: y = x[argmax] (nn/hvp.ts withFrozenKinks). */
+  freeze(on: boolean): void {
+    this.frozen = on;
+  }
 
   forward(x: Tensor): Tensor {
+    if (this.frozen) return this.gather(x);
     const y = this.prepare('MaxPool2d', x);
     if (this.argmaxStore.length < y.data.length) this.argmaxStore = new Int32Array(y.data.length);
     this.argmax = this.argmaxStore.subarray(0, y.data.length);
     this.k.maxPool2dForward(y.data, this.argmax, x.data, this.s!);
+    return y;
+  }
+
+  private gather(x: Tensor): Tensor {
+    const y = this.prepare('MaxPool2d', x);
+    const { H, W } = this.s!;
+    const per = y.data.length / (y.shape[0] * y.shape[1]);
+    for (let o = 0; o < y.data.length; o++) y.data[o] = x.data[Math.floor(o / per) * H * W + this.argmax[o]];
     return y;
   }
 
