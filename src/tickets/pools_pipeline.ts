@@ -33,6 +33,7 @@ import {
   type PipelineRow,
   type PipelineSummary,
 } from './pipeline_common.js';
+import { checkLottery } from './lottery.js';
 import { candidateOrder, checkPoolSettings, lotteryPool, type PoolSettings, type SearchRecord } from './pools.js';
 import { loadTicket, saveTicket, type Ticket } from './ticket.js';
 
@@ -64,6 +65,7 @@ export function checkPoolsPipeline(c: TrainConfig, p: LotteryPoolsConfig): void 
     if (j >= rounds)
       throw new UsageError(`pipeline: target ${j} is out of range: the lottery has rounds 0 … ${rounds - 1}`);
   checkPoolSettings({ ...poolSettings(p, 0, 'pool') }, rounds);
+  checkLottery({ ...c, pipeline: undefined }, p.lottery);
   if (p.corruptions && c.dataset !== 'cifar10' && c.dataset !== 'cifar100')
     throw new UsageError(`pipeline: corruption metrics need CIFAR images; drop pipeline.corruptions for ${c.dataset}`);
 }
