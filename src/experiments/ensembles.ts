@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../run/training.js';
 import { evaluateEnsemble, type EnsembleReport } from '../tickets/ensemble_eval.js';
-import type { PipelineRow, PipelineSummary } from '../tickets/pipeline_summary.js';
+import type { PipelineRow, PipelineSummary } from '../tickets/pipeline_common.js';
 import { writeFileAtomic, makeDirs } from '../train/rundir.js';
 import { canonicalJson, renderName, withoutExecutionKeys, type EnsembleStage, type SweepPlan } from './sweep_file.js';
 

@@ -12,7 +12,7 @@ import { UsageError } from '../util/errors.js';
 import { readJson } from './run_state.js';
 import { canonicalJson, flatten, resolveRunConfig, withoutExecutionKeys } from './sweep_file.js';
 import type { ManifestRun } from './sweep.js';
-import type { PipelineSummary } from '../tickets/pipeline_summary.js';
+import type { PipelineSummary } from '../tickets/pipeline_common.js';
 
 export interface LoadedRun {
   dir: string;
@@ -205,12 +205,12 @@ function pipelineRows(dir: string, config: Record<string, unknown>, s: PipelineS
       wall_seconds: s.wall_seconds,
       final: { test: r.metrics.test, ...(r.metrics.val ? { val: r.metrics.val } : {}) },
       corruption: r.metrics.corruption,
-      hessian: r.metrics.hessian,
-      activation_sparsity: r.metrics.activation_sparsity,
       ood: r.metrics.ood,
       fgsm: r.metrics.fgsm,
       parameters: r.parameters,
       ...(r.training_flops === undefined ? {} : { sparse: { training_flops: r.training_flops } }),
+      hessian: r.metrics.hessian,
+      activation_sparsity: r.metrics.activation_sparsity,
       seconds_per_candidate: r.seconds_per_candidate,
     } as unknown as RunSummary,
     curve: [],

@@ -59,6 +59,16 @@ export const pipelineSchema = z.discriminatedUnion('kind', [
         .optional(),
     })
     .strict(),
+  /** FreeTickets' LTR Ensemble (SPEC §8, from the paper's description): GMP to the config's sparsity, then M
+   * retrains of its mask from the rewind point with other seeds. */
+  z
+    .object({
+      kind: z.literal('ltr-ensemble'),
+      members: z.number().int().min(2, 'an ensemble needs at least 2 members').default(3),
+      /** The epoch rewound to [default: 5% of training, rounded]. */
+      rewindEpoch: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('spending'),
@@ -98,16 +108,6 @@ export const pipelineSchema = z.discriminatedUnion('kind', [
         })
         .strict()
         .optional(),
-    })
-    .strict(),
-  /** FreeTickets' LTR Ensemble (SPEC §8, from the paper's description): GMP to the config's sparsity, then M
-   * retrains of its mask from the rewind point with other seeds. */
-  z
-    .object({
-      kind: z.literal('ltr-ensemble'),
-      members: z.number().int().min(2, 'an ensemble needs at least 2 members').default(3),
-      /** The epoch rewound to [default: 5% of training, rounded]. */
-      rewindEpoch: z.number().int().nonnegative().optional(),
     })
     .strict(),
 ]);

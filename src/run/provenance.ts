@@ -1,5 +1,4 @@
-// What a ticket records of the run that made it: enough to rebuild its model (with the AT tweak's activation and
-// extra skips, SPEC §9) and evaluate it on the same splits.
+// What a ticket records of the run that made it: enough to rebuild its model and evaluate it on the same splits.
 import { architectureOf } from '../models/index.js';
 import type { Provenance } from '../tickets/ticket.js';
 import type { TrainConfig } from './config.js';

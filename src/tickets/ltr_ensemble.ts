@@ -15,8 +15,7 @@ import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
 import type { EnsembleManifest } from './ensemble_eval.js';
 import { RewindPoint, staticSparse } from './lottery.js';
-import type { PipelineSummary } from './pipeline_summary.js';
-import type { PipelineOptions } from './pools_pipeline.js';
+import type { PipelineOptions, PipelineSummary } from './pipeline_common.js';
 import { loadTicket } from './ticket.js';
 
 type LtrConfig = Extract<PipelineConfig, { kind: 'ltr-ensemble' }>;

@@ -4,8 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../run/config.js';
 import { checkLtrEnsemble, runLtrEnsemble } from './ltr_ensemble.js';
-import type { PipelineOptions } from './pipeline_common.js';
-import type { PipelineRow, PipelineSummary } from './pipeline_summary.js';
+import type { PipelineOptions, PipelineRow, PipelineSummary } from './pipeline_common.js';
 import { checkPoolsPipeline, runPoolsPipeline } from './pools_pipeline.js';
 import { checkSpendingPipeline, runSpendingPipeline } from './spending_pipeline.js';
 
@@ -15,10 +14,10 @@ export async function runPipeline(c: TrainConfig, o: PipelineOptions = {}): Prom
   switch (c.pipeline?.kind) {
     case 'lottery-pools':
       return runPoolsPipeline(c, o);
-    case 'spending':
-      return runSpendingPipeline(c, o);
     case 'ltr-ensemble':
       return runLtrEnsemble(c, o);
+    case 'spending':
+      return runSpendingPipeline(c, o);
     default:
       throw new Error(`runPipeline: the config describes no pipeline`);
   }

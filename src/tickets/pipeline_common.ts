@@ -1,15 +1,49 @@
-// What the ticket pipelines that start with lottery rounds share (pools_pipeline.ts, spending_pipeline.ts): the
-// pipeline directory with its config.json, the lottery rounds (resumed where an earlier invocation stopped), steps
-// cached as files written atomically, and summary.json with one row per table entry (pipeline_summary.ts).
+// What every ticket pipeline run as one run of a sweep shares (pools_pipeline.ts, spending_pipeline.ts): the
+// pipeline directory with its config.json, the lottery rounds it starts with (resumed where an earlier invocation
+// stopped), steps cached as files written atomically, and summary.json with one row per table entry — the rows
+// `report` tabulates (a row's point joins the run's config, its metrics stand where a run's final metrics do).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from '../eval/metrics.js';
 import type { TrainConfig } from '../run/config.js';
-import type { LotterySettingsConfig } from '../run/pipeline_config.js';
+import type { LotterySettingsConfig, PipelineConfig } from '../run/pipeline_config.js';
 import type { Hook } from '../train/hooks.js';
 import { writeFileAtomic } from '../train/rundir.js';
-import { checkLottery, runLottery, type LotterySummary } from './lottery.js';
-import type { PipelineRow, PipelineSummary } from './pipeline_summary.js';
+import { checkLottery, runLottery, type LotterySummary, type RoundRecord } from './lottery.js';
+
+/** One entry of a pipeline's table: where it stands (e.g. target, density, method or tweaks) and its metrics. */
+export interface PipelineRow {
+  point: Record<string, string | number>;
+  metrics: {
+    test: Metrics;
+    val?: Metrics;
+    /** Mean over corruption types and severities. */
+    corruption?: Metrics;
+    /** Top Hessian eigenvalue of the training loss and the fraction of near-zero activations (SPEC §10). */
+    hessian?: number;
+    activation_sparsity?: number;
+    /** OOD detection ROC-AUC by maximum softmax probability, per OOD set. */
+    ood?: Record<string, number>;
+    fgsm?: Metrics;
+  };
+  /** Lottery Pools: the search's cost per candidate. */
+  seconds_per_candidate?: number;
+  /** What the row's result was made of (tickets, runs). */
+  ingredients?: (number | string)[];
+  /** Training FLOPs × one dense run (an ensemble's). */
+  training_flops?: number;
+  /** Parameters kept (over an ensemble's members). */
+  parameters?: number;
+}
+
+export interface PipelineSummary<Row extends PipelineRow = PipelineRow> {
+  status: 'completed' | 'interrupted';
+  /** The pipeline's kind, or 'ensemble' for a sweep's ensembles stage. */
+  kind: PipelineConfig['kind'] | 'ensemble';
+  wall_seconds: number;
+  rounds: RoundRecord[];
+  rows: Row[];
+}
 
 export interface PipelineOptions {
   log?: (line: string) => void;
@@ -52,7 +86,7 @@ export interface PipelineStage<Row extends PipelineRow> {
   name: string;
   lottery: LotterySummary;
   /** Writes summary.json with these rows and returns it. */
-  finish(rows: Row[], status: PipelineSummary['status']): PipelineSummary;
+  finish(rows: Row[], status: PipelineSummary['status']): PipelineSummary<Row>;
 }
 
 /** Opens the pipeline directory (config.json the first time) and runs or resumes its lottery rounds; an
@@ -84,7 +118,7 @@ export async function lotteryStage<Row extends PipelineRow>(
       haltAfter: o.haltAfter,
     },
   );
-  const finish = (rows: Row[], status: PipelineSummary['status']): PipelineSummary => {
+  const finish = (rows: Row[], status: PipelineSummary['status']): PipelineSummary<Row> => {
     const s = { status, kind, wall_seconds: (performance.now() - started) / 1000, rounds: lottery.rounds, rows };
     writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
     return s;

@@ -19,14 +19,20 @@ import {
 } from '../eval/corruption_bench.js';
 import type { Metrics } from '../eval/metrics.js';
 import type { PipelineConfig, PoolVariant } from '../run/pipeline_config.js';
-import type { PipelineRow, PipelineSummary } from './pipeline_summary.js';
-
-export type { PipelineOptions };
 import type { TrainConfig } from '../run/config.js';
 import { ticketEvaluator } from '../run/ticket_data.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
-import { accuracyCell, cached, markdownTable, lotteryStage, pick, type PipelineOptions } from './pipeline_common.js';
+import {
+  accuracyCell,
+  cached,
+  markdownTable,
+  lotteryStage,
+  pick,
+  type PipelineOptions,
+  type PipelineRow,
+  type PipelineSummary,
+} from './pipeline_common.js';
 import { checkLottery } from './lottery.js';
 import { candidateOrder, checkPoolSettings, lotteryPool, type PoolSettings, type SearchRecord } from './pools.js';
 import { loadTicket, saveTicket, type Ticket } from './ticket.js';
@@ -77,7 +83,7 @@ function poolSettings(p: LotteryPoolsConfig, target: number, variant: PoolVarian
 }
 
 /** Runs (or resumes) the pipeline a config with `pipeline.kind: lottery-pools` describes. */
-export async function runPoolsPipeline(c: TrainConfig, o: PipelineOptions = {}): Promise<PipelineSummary> {
+export async function runPoolsPipeline(c: TrainConfig, o: PipelineOptions = {}): Promise<PipelineSummary<PoolsRow>> {
   const p = c.pipeline as LotteryPoolsConfig;
   checkPoolsPipeline(c, p);
   const log = o.log ?? (() => {});

@@ -28,8 +28,9 @@ import {
   pick,
   readJson,
   type PipelineOptions,
+  type PipelineRow,
+  type PipelineSummary,
 } from './pipeline_common.js';
-import type { PipelineRow, PipelineSummary } from './pipeline_summary.js';
 import { retrainTicket } from './retrain.js';
 import { applyTicket, loadTicket } from './ticket.js';
 
@@ -81,7 +82,10 @@ export function checkSpendingPipeline(c: TrainConfig, p: SpendingConfig): void {
 }
 
 /** Runs (or resumes) the pipeline a config with `pipeline.kind: spending` describes. */
-export async function runSpendingPipeline(c: TrainConfig, o: PipelineOptions = {}): Promise<PipelineSummary> {
+export async function runSpendingPipeline(
+  c: TrainConfig,
+  o: PipelineOptions = {},
+): Promise<PipelineSummary<SpendingRow>> {
   const p = c.pipeline as SpendingConfig;
   checkSpendingPipeline(c, p);
   const log = o.log ?? (() => {});

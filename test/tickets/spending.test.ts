@@ -12,7 +12,7 @@ import { runCli, syntheticConfig } from '../helpers.js';
 import type { RoundRecord } from '../../src/tickets/lottery.js';
 import { runPipeline } from '../../src/tickets/pipeline.js';
 import { checkSpendingPipeline, type SpendingRow } from '../../src/tickets/spending_pipeline.js';
-import type { PipelineSummary } from '../../src/tickets/pipeline_summary.js';
+import type { PipelineSummary } from '../../src/tickets/pipeline_common.js';
 
 const runs = mkdtempSync(join(tmpdir(), 'st-spending-'));
 const config = (pipeline: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -28,7 +28,7 @@ const pipeline = {
 };
 
 test('lottery rounds, then each target retrained per tweak set; vanilla rows are the rounds; report tabulates rows', async () => {
-  const s = (await runPipeline(config(pipeline), { quiet: true })) as PipelineSummary & { rows: SpendingRow[] };
+  const s = (await runPipeline(config(pipeline), { quiet: true })) as PipelineSummary<SpendingRow>;
   assert.equal(s.status, 'completed');
   assert.equal(s.kind, 'spending');
   const dir = join(runs, 'sp');
