@@ -76,6 +76,14 @@ export {
   type RetrainSource,
 } from './tickets/retrain.js';
 export { runPipeline, type PipelineOptions, type PipelineRow, type PipelineSummary } from './tickets/pipeline.js';
+/** FreeTickets' all-round evaluation of an ensemble: the suite, its training FLOPs and parameters (SPEC §8, §10). */
+export {
+  evaluateEnsemble,
+  keptParameters,
+  resolveMembers,
+  type EnsembleOptions,
+  type EnsembleReport,
+} from './tickets/ensemble_eval.js';
 export {
   SupTickets,
   supTicketsBudget,
