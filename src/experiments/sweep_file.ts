@@ -9,6 +9,8 @@
 //   grid: { sparse.sparsity: [0.9, 0.98] }            # ... or the compact form: dotted key → values
 //   cells: [ { sparse: { method: set } }, { sparse: { method: rigl } } ]   # alternatives (partial configs)
 //   blocks: [ { base, parameters, grid, cells }, … ]   # several sub-grids; the top-level grid multiplies each
+//   ensembles: { size: 3, singles: true, metrics: [calibration, ensemble, ood, fgsm], reference: "{model}-dense-s0" }
+//                                        # after the runs: ensembles of runs that differ only in the seed (ensembles.ts)
 //
 // A run's config is base ⊕ block.base ⊕ one grid point ⊕ one cell (later wins); runs that come out identical
 // are one run. Its id is a hash of its resolved config (every default filled in; name, runsDir and threads left
