@@ -7,12 +7,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../run/training.js';
 import { evaluateEnsemble, type EnsembleReport } from '../tickets/ensemble_eval.js';
-import type { PipelineRow, PipelineSummary } from '../tickets/pipeline_common.js';
+import { readJson, type PipelineRow, type PipelineSummary } from '../tickets/pipeline_common.js';
 import { writeFileAtomic, makeDirs } from '../train/rundir.js';
 import { canonicalJson, renderName, withoutExecutionKeys, type EnsembleStage, type SweepPlan } from './sweep_file.js';
-
-const readJson = <T>(file: string): T | undefined =>
-  existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
 
 /** Whether a run is an ensemble by itself: EDST's free tickets, or a pipeline's ensemble.json. */
 function isSelfEnsemble(dir: string): boolean {

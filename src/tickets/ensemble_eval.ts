@@ -6,7 +6,7 @@
 //   a directory with ensemble.json            a pipeline's members and its total cost (LTR Ensemble)
 //   a run directory with tickets/member-*.safetensors (EDST)   its free tickets; the run's cost once
 //   a run directory with model.safetensors    one member; the run's cost
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CorruptionOptions } from '../eval/corruption_bench.js';
 import { runSuite, type SuiteMetric, type SuiteReport } from '../eval/suite.js';
@@ -14,6 +14,7 @@ import { partnerOodSets } from '../data/ood.js';
 import type { RunSummary } from '../run/training.js';
 import { ticketEvaluator } from '../run/ticket_data.js';
 import { UsageError } from '../util/errors.js';
+import { readJson } from './pipeline_common.js';
 import { applyTicket, checkCompatible, loadTicket, TicketError, type Ticket } from './ticket.js';
 
 /** What a pipeline that trains an ensemble leaves beside its members (paths relative to its directory). */
@@ -32,9 +33,6 @@ export interface EnsembleMembers {
   /** Sources with no completed run summary to take their cost from. */
   unknown: string[];
 }
-
-const readJson = <T>(file: string): T | undefined =>
-  existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
 
 /** A completed run's training FLOPs in dense steps (its per-step ratio × its iterations). */
 function runCost(dir: string): { dense_steps: number; run_iterations: number } | undefined {

@@ -5,7 +5,7 @@
 // epoch). The pipeline directory:
 //   config.json, gmp/ (the GMP run), rewind.safetensors, member-N/ (the retrains), ensemble.json (the members
 //   and the training FLOPs of everything, read by `ensemble` and a sweep's ensembles stage), summary.json
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../run/config.js';
 import type { PipelineConfig } from '../run/pipeline_config.js';
@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
 import type { EnsembleManifest } from './ensemble_eval.js';
 import { RewindPoint, staticSparse } from './lottery.js';
-import type { PipelineOptions, PipelineSummary } from './pipeline_common.js';
+import { readJson, type PipelineOptions, type PipelineSummary } from './pipeline_common.js';
 import { loadTicket } from './ticket.js';
 
 type LtrConfig = Extract<PipelineConfig, { kind: 'ltr-ensemble' }>;
@@ -39,10 +39,7 @@ export function checkLtrEnsemble(c: TrainConfig, p: LtrConfig): void {
     );
 }
 
-const readSummary = (dir: string) =>
-  existsSync(join(dir, 'summary.json'))
-    ? (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary)
-    : undefined;
+const readSummary = (dir: string) => readJson<RunSummary>(join(dir, 'summary.json'));
 
 export async function runLtrEnsemble(c: TrainConfig, o: PipelineOptions = {}): Promise<PipelineSummary> {
   const p = c.pipeline as LtrConfig;
