@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitValidation } from '../../src/data/split.js';
+import { readConfigFile } from '../../src/run/config.js';
 import { loadDataset } from '../../src/data/registry.js';
 import { meanPredictions, metricsOf } from '../../src/eval/predict.js';
 import { ticketEvaluator } from '../../src/run/ticket_data.js';
@@ -30,6 +31,11 @@ test('trainSubset keeps the first N training examples and leaves validation whol
   assert.deepEqual([...sub.train.labels], [...whole.train.labels.subarray(0, 100)]);
   assert.equal(sub.val.n, whole.val.n);
   assert.deepEqual([...sub.val.labels], [...whole.val.labels]);
+});
+
+test('YAML merge keys: a block reuses an anchored base and overrides one key', () => {
+  writeFileSync(join(dir, 'merge.yaml'), 'a: &base { model: lenet300, epochs: 6 }\nb: { <<: *base, epochs: 10 }\n');
+  assert.deepEqual(readConfigFile(join(dir, 'merge.yaml')).b, { model: 'lenet300', epochs: 10 });
 });
 
 test('evalEvery evaluates every N epochs and after the last', () => {
