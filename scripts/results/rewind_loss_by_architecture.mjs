@@ -14,7 +14,9 @@ if (!pipeline) {
 const rewind = loadTicket(`${pipeline}/rewind.safetensors`, { allowDense: true });
 const ticket = loadTicket(`${pipeline}/round-${round.padStart(2, '0')}/model.safetensors`);
 const p = rewind.provenance;
-const batch = ticketEvaluator('rewind-loss', p, { splits: ['train'], threads: 1 }).o.bnData.epoch(0).next().value;
+const batch = ticketEvaluator('rewind-loss', p, { splits: ['train'], threads: 1 })
+  .o.bnData.epoch(0)
+  .next().value;
 const kernels = getKernels('native', 1);
 
 for (const [activation, extraSkips] of [
