@@ -74,8 +74,8 @@ export {
   retrainPlan,
   type RetrainOptions,
   type RetrainSource,
-} from './tickets/retrain.js';
-export { runPipeline, type PipelineOptions, type PipelineRow, type PipelineSummary } from './tickets/pipeline.js';
+} from './pipelines/retrain.js';
+export { runPipeline, type PipelineOptions, type PipelineRow, type PipelineSummary } from './pipelines/pipeline.js';
 /** FreeTickets' all-round evaluation of an ensemble: the suite, its training FLOPs and parameters (SPEC §8, §10). */
 export {
   evaluateEnsemble,
@@ -83,7 +83,7 @@ export {
   resolveMembers,
   type EnsembleOptions,
   type EnsembleReport,
-} from './tickets/ensemble_eval.js';
+} from './pipelines/ensemble_eval.js';
 export {
   SupTickets,
   supTicketsBudget,

@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTraining } from '../run/training.js';
-import { runPipeline } from '../tickets/pipeline.js';
+import { runPipeline } from '../pipelines/pipeline.js';
 import { errorLine } from '../util/errors.js';
 import type { Hook } from '../train/hooks.js';
 import { resolveRunConfig } from './sweep_file.js';

@@ -12,7 +12,7 @@ import { UsageError } from '../util/errors.js';
 import { readJson } from './run_state.js';
 import { canonicalJson, flatten, resolveRunConfig, withoutExecutionKeys } from './sweep_file.js';
 import type { ManifestRun } from './sweep.js';
-import type { PipelineSummary } from '../tickets/pipeline_common.js';
+import type { PipelineSummary } from '../pipelines/pipeline_common.js';
 
 export interface LoadedRun {
   dir: string;

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../run/training.js';
 import { readMetricsFile, writeFileAtomic, makeDirs } from '../train/rundir.js';
-import { pipelineStarted } from '../tickets/pipeline.js';
+import { pipelineStarted } from '../pipelines/pipeline.js';
 import { resolveRunConfig, runId } from './sweep_file.js';
 
 export type RunState =

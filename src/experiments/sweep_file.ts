@@ -25,7 +25,7 @@ import { DEFAULT_TRAIN, mergeConfig, readConfigFile, trainConfigSchema, validate
 import type { TrainConfig } from '../run/config.js';
 import { UsageError } from '../util/errors.js';
 import { SUITE_METRICS } from '../eval/suite.js';
-import { checkPipeline } from '../tickets/pipeline.js';
+import { checkPipeline } from '../pipelines/pipeline.js';
 
 const NAME = /^[A-Za-z0-9._-]+$/;
 

@@ -52,3 +52,15 @@ export function cyclicTriangle(low: number, high: number, cycleEpochs: number, i
 export function phased(first: Schedule, switchAt: number, second: Schedule): Schedule {
   return (it) => (it < switchAt ? first(it) : second(it - switchAt));
 }
+
+/** The LR of EDST at an epoch (SPEC §8): lr during the exploration's `exploreEpochs`; in each refinement phase of
+ * `refineEpochs`, lr/10 for its first half (relative epoch < t_re/2) and lr/100 for the second. */
+export function edstLearningRate(
+  lr: number,
+  epoch: number,
+  s: { readonly exploreEpochs: number; readonly refineEpochs: number },
+): number {
+  if (epoch < s.exploreEpochs) return lr;
+  const rel = (epoch - s.exploreEpochs) % s.refineEpochs;
+  return rel < s.refineEpochs / 2 ? lr / 10 : lr / 100;
+}

@@ -3,14 +3,13 @@
 // paper makes; or followed by retraining chosen tickets' masks with sets of tweaks (SPEC §9, spending the lottery
 // better). A config with `pipeline` set describes the whole pipeline; its other keys are the rounds' recipe.
 import { z } from 'zod';
+import { DEFAULT_COEFFICIENTS, POOL_VARIANTS, type PoolVariant } from '../tickets/pools.js';
 import { kdOrSmoothing, tweakSetObject } from './tweak_config.js';
+
+export type { PoolVariant };
 
 export const LOTTERY_KINDS = ['imp', 'omp', 'ltr'] as const;
 export type LotteryKind = (typeof LOTTERY_KINDS)[number];
-export const POOL_VARIANTS = ['pool', 'average', 'swa', 'ema'] as const;
-export type PoolVariant = (typeof POOL_VARIANTS)[number];
-/** Lottery Pools' coefficient pool (paper, Appendix C). */
-export const DEFAULT_COEFFICIENTS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 
 const unit = z.number().gt(0).lt(1);
 

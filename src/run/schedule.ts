@@ -1,8 +1,16 @@
 // The learning-rate schedule of a run (SPEC §3), over the whole run or — with a booster — over its normal phase,
 // followed by the booster's own (Sup-tickets' cyclic triangle, SPEC §6).
-import { constant, cosine, cyclicTriangle, multistep, phased, warmup, type Schedule } from '../optim/schedules.js';
+import {
+  constant,
+  cosine,
+  cyclicTriangle,
+  edstLearningRate,
+  multistep,
+  phased,
+  warmup,
+  type Schedule,
+} from '../optim/schedules.js';
 import type { TrainConfig } from './config.js';
-import { edstLearningRate } from '../tickets/edst.js';
 
 /** The config's schedule over `epochs` (the run's, or a booster's normal phase). */
 export function makeSchedule(c: TrainConfig, itersPerEpoch: number, epochs = c.epochs): Schedule {
@@ -35,7 +43,7 @@ export function supTicketsSchedule(c: TrainConfig, itersPerEpoch: number, normal
 }
 
 /** EDST (SPEC §8): lr in the exploration phase; in each refinement phase lr/10 for its first half, lr/100 for
- * the second, by epoch (tickets/edst.ts edstLearningRate). */
+ * the second, by epoch (optim/schedules.ts edstLearningRate). */
 export function edstSchedule(lr: number, itersPerEpoch: number, exploreEpochs: number, refineEpochs: number): Schedule {
   return (it) => edstLearningRate(lr, Math.floor(it / itersPerEpoch), { exploreEpochs, refineEpochs });
 }

@@ -27,14 +27,6 @@ export interface EdstSettings {
   ticket: 'final' | 'best-val';
 }
 
-/** The LR of EDST at an epoch (SPEC §8): lr during exploration; in a refinement phase lr/10 for its first half
- * (relative epoch < t_re/2) and lr/100 for the second. */
-export function edstLearningRate(lr: number, epoch: number, s: Pick<EdstSettings, 'exploreEpochs' | 'refineEpochs'>) {
-  if (epoch < s.exploreEpochs) return lr;
-  const rel = (epoch - s.exploreEpochs) % s.refineEpochs;
-  return rel < s.refineEpochs / 2 ? lr / 10 : lr / 100;
-}
-
 export interface EdstContext {
   sparse: SparseTraining;
   itersPerEpoch: number;

@@ -14,8 +14,10 @@ import { interpolate } from './interpolate.js';
 import { prunableNames, pruneTicket, type PruneScope } from './prune.js';
 import { TicketError, type Ticket } from './ticket.js';
 
-import { DEFAULT_COEFFICIENTS, POOL_VARIANTS, type PoolVariant } from '../run/pipeline_config.js';
-export { DEFAULT_COEFFICIENTS, POOL_VARIANTS, type PoolVariant };
+export const POOL_VARIANTS = ['pool', 'average', 'swa', 'ema'] as const;
+export type PoolVariant = (typeof POOL_VARIANTS)[number];
+/** Lottery Pools' coefficient pool (paper, Appendix C). */
+export const DEFAULT_COEFFICIENTS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 
 export interface PoolSettings {
   /** Index of the target ticket in the pipeline (0: the dense network). */

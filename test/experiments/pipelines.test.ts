@@ -10,9 +10,9 @@ import { readConfigFile } from '../../src/run/config.js';
 import { loadDataset } from '../../src/data/registry.js';
 import { meanPredictions, metricsOf } from '../../src/eval/predict.js';
 import { ticketEvaluator } from '../../src/run/ticket_data.js';
-import { evaluateEnsemble, keptParameters } from '../../src/tickets/ensemble_eval.js';
+import { evaluateEnsemble, keptParameters } from '../../src/pipelines/ensemble_eval.js';
 import { loadTicket } from '../../src/tickets/ticket.js';
-import type { PipelineSummary } from '../../src/tickets/pipeline_common.js';
+import type { PipelineSummary } from '../../src/pipelines/pipeline_common.js';
 import { runCli } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'st-pipelines-'));

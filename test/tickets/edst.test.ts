@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { edstSchedule } from '../../src/run/schedule.js';
 import type { UpdateRecord } from '../../src/sparse/training.js';
-import { edstLearningRate } from '../../src/tickets/edst.js';
+import { edstLearningRate } from '../../src/optim/schedules.js';
 import { loadTicket } from '../../src/tickets/ticket.js';
 import { readSafetensors } from '../../src/util/safetensors.js';
 import { runCli } from '../helpers.js';

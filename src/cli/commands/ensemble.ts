@@ -1,7 +1,7 @@
 // `sparsetickets ensemble SOURCE…`: the evaluation suite on an ensemble of tickets (FreeTickets' all-round
 // evaluation, SPEC §8 and §10) with its training FLOPs and parameter count.
 import { CORRUPTIONS, isCorruption, type Corruption } from '../../data/corruptions.js';
-import { evaluateEnsemble } from '../../tickets/ensemble_eval.js';
+import { evaluateEnsemble } from '../../pipelines/ensemble_eval.js';
 import { writeFileAtomic } from '../../train/rundir.js';
 import { numberOption, parseCommandLine, type CommandSpec } from '../args.js';
 import { formatReport, list, parseMetrics, SUITE_SAMPLE_OPTIONS } from './eval_suite.js';

@@ -2,7 +2,7 @@
 // pruning (OMP) or learning-rate rewinding (LTR), SPEC §5 — one pipeline directory with a run per round.
 import { join } from 'node:path';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../../run/config.js';
-import { LOTTERY_KINDS, runLottery, type LotteryKind, type LotterySettings } from '../../tickets/lottery.js';
+import { LOTTERY_KINDS, runLottery, type LotteryKind, type LotterySettings } from '../../pipelines/lottery.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec, type OptionSpec } from '../args.js';
 import { ARCHITECTURE_OPTIONS, flagsToConfig, GRADINIT_OPTIONS, spec as trainSpec } from './train.js';
 

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ticketEvaluator } from '../../run/ticket_data.js';
-import type { LotterySettings, RoundRecord } from '../../tickets/lottery.js';
+import type { LotterySettings, RoundRecord } from '../../pipelines/lottery.js';
 import {
   DEFAULT_COEFFICIENTS,
   lotteryPool,

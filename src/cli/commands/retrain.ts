@@ -2,7 +2,7 @@
 // better" (SPEC §9) — over tickets/retrain.ts.
 import { signalExitCode } from '../../run/signals.js';
 import { tweakSetSchema, type TweakSet } from '../../run/tweak_config.js';
-import { retrainTicket } from '../../tickets/retrain.js';
+import { retrainTicket } from '../../pipelines/retrain.js';
 import { numberOption, parseCommandLine, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
 import { ARCHITECTURE_OPTIONS, GRADINIT_OPTIONS, spec as trainSpec } from './train.js';
 

@@ -16,7 +16,7 @@ import { UsageError } from '../util/errors.js';
 import type { EnsembleManifest } from './ensemble_eval.js';
 import { RewindPoint, staticSparse } from './lottery.js';
 import { readJson, type PipelineOptions, type PipelineSummary } from './pipeline_common.js';
-import { loadTicket } from './ticket.js';
+import { loadTicket } from '../tickets/ticket.js';
 
 type LtrConfig = Extract<PipelineConfig, { kind: 'ltr-ensemble' }>;
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TRAIN, mergeConfig, validateConfig } from '../../src/run/config.js';
 import { runTraining } from '../../src/run/training.js';
-import { roundKeep, type RoundRecord } from '../../src/tickets/lottery.js';
+import { roundKeep, type RoundRecord } from '../../src/pipelines/lottery.js';
 import { prunableNames } from '../../src/tickets/prune.js';
 import { loadTicket } from '../../src/tickets/ticket.js';
 import type { StepContext } from '../../src/train/hooks.js';

@@ -11,7 +11,7 @@ import { isJumpPath, JUMP_INIT } from '../../src/models/residual.js';
 import type { RunSummary } from '../../src/run/training.js';
 import { tweakSetSchema } from '../../src/run/tweak_config.js';
 import { evaluate } from '../../src/run/api.js';
-import { retrainTicket } from '../../src/tickets/retrain.js';
+import { retrainTicket } from '../../src/pipelines/retrain.js';
 import { loadTicket } from '../../src/tickets/ticket.js';
 import type { StepContext } from '../../src/train/hooks.js';
 import { runCli } from '../helpers.js';

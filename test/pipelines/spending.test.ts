@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildReport } from '../../src/experiments/report.js';
 import { runCli, syntheticConfig } from '../helpers.js';
-import type { RoundRecord } from '../../src/tickets/lottery.js';
-import { runPipeline } from '../../src/tickets/pipeline.js';
-import { checkSpendingPipeline, type SpendingRow } from '../../src/tickets/spending_pipeline.js';
-import type { PipelineSummary } from '../../src/tickets/pipeline_common.js';
+import type { RoundRecord } from '../../src/pipelines/lottery.js';
+import { runPipeline } from '../../src/pipelines/pipeline.js';
+import { checkSpendingPipeline, type SpendingRow } from '../../src/pipelines/spending_pipeline.js';
+import type { PipelineSummary } from '../../src/pipelines/pipeline_common.js';
 
 const runs = mkdtempSync(join(tmpdir(), 'st-spending-'));
 const config = (pipeline: Record<string, unknown>, extra: Record<string, unknown> = {}) =>

@@ -22,8 +22,8 @@ import { UsageError } from '../util/errors.js';
 import type { TrainConfig } from '../run/config.js';
 import { runProvenance } from '../run/provenance.js';
 import { runTraining, type RunSummary } from '../run/training.js';
-import { prunableNames, pruneTicket } from './prune.js';
-import { cloneTicket, loadTicket, maskNonzeros, saveTicket, ticketFromModel, type Ticket } from './ticket.js';
+import { prunableNames, pruneTicket } from '../tickets/prune.js';
+import { cloneTicket, loadTicket, maskNonzeros, saveTicket, ticketFromModel, type Ticket } from '../tickets/ticket.js';
 
 import { LOTTERY_KINDS, type LotteryKind } from '../run/pipeline_config.js';
 export { LOTTERY_KINDS, type LotteryKind };

@@ -16,7 +16,7 @@ import { describeTweaks, tweakName, type TweakSet } from '../run/tweak_config.js
 import type { Hook } from '../train/hooks.js';
 import { UsageError } from '../util/errors.js';
 import { staticSparse, type LotterySettings, type RoundRecord } from './lottery.js';
-import { checkCompatible, loadTicket, type Ticket } from './ticket.js';
+import { checkCompatible, loadTicket, type Ticket } from '../tickets/ticket.js';
 
 /** A round of a lottery pipeline, read and checked. */
 export interface RetrainSource {

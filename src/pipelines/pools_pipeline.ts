@@ -34,8 +34,14 @@ import {
   type PipelineSummary,
 } from './pipeline_common.js';
 import { checkLottery } from './lottery.js';
-import { candidateOrder, checkPoolSettings, lotteryPool, type PoolSettings, type SearchRecord } from './pools.js';
-import { loadTicket, saveTicket, type Ticket } from './ticket.js';
+import {
+  candidateOrder,
+  checkPoolSettings,
+  lotteryPool,
+  type PoolSettings,
+  type SearchRecord,
+} from '../tickets/pools.js';
+import { loadTicket, saveTicket, type Ticket } from '../tickets/ticket.js';
 
 type LotteryPoolsConfig = Extract<PipelineConfig, { kind: 'lottery-pools' }>;
 

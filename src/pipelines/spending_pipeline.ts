@@ -32,7 +32,7 @@ import {
   type PipelineSummary,
 } from './pipeline_common.js';
 import { retrainTicket } from './retrain.js';
-import { applyTicket, loadTicket } from './ticket.js';
+import { applyTicket, loadTicket } from '../tickets/ticket.js';
 
 type SpendingConfig = Extract<PipelineConfig, { kind: 'spending' }>;
 type SpendingTweaks = SpendingConfig['retrain']['tweaks'][number];
