@@ -1,4 +1,4 @@
-// Interleaved speed comparison with the PyTorch anchor (../shared/bench/pytorch_reference.py).
+// Interleaved speed comparison with the PyTorch anchor (bench/pytorch_reference.py).
 // Each round runs, per model and sparsity, `sparsetickets bench --json` and the PyTorch script one after
 // the other (alternating which goes first), so both see the same machine load; the report quotes the
 // median over rounds of each engine's median step time and of the per-round ratio ours ÷ PyTorch.
@@ -24,7 +24,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
     batch: { type: 'string', default: '128' },
-    reference: { type: 'string', default: join(root, '..', 'shared', 'bench', 'pytorch_reference.py') },
+    reference: { type: 'string', default: join(root, 'bench', 'pytorch_reference.py') },
     python: { type: 'string', default: '/usr/bin/python3' },
     out: { type: 'string', default: join(root, 'bench', 'results', 'latest.json') },
   },
@@ -98,7 +98,8 @@ function pytorch(row: Row): number {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   const args = ['-c', PEAK_RSS_WRAPPER, values.reference!, '--model', row.model, '--batch', values.batch!];
-  args.push('--threads', values.threads!, '--sparsity', String(row.sparsity));
+  // Masks stay fixed (no RigL updates), as `bench` times the step alone.
+  args.push('--threads', values.threads!, '--sparsity', String(row.sparsity), '--update-interval', '0');
   const r = spawnSync(values.python!, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`${values.python} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
   const [measured, memory] = r.stdout

@@ -141,7 +141,7 @@ export function writeIdxDataset(dir: string, train: [number, number, number], te
   }
 }
 
-/** The project's shared files (../shared beside the checkout: the CIFAR-10 copy, the PyTorch anchor script). */
+/** The files beside the checkout (../shared): only the CIFAR-10 copy, for the tests that say so. */
 export const SHARED_DIR = join(process.cwd(), '..', 'shared');
 
 /**

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const compare = fileURLToPath(new URL('../../bench/compare.js', import.meta.url));
-import { needs, SHARED_DIR } from '../helpers.js';
+import { needs } from '../helpers.js';
 
-const anchor = join(SHARED_DIR, 'bench', 'pytorch_reference.py');
+const anchor = fileURLToPath(new URL('../../../bench/pytorch_reference.py', import.meta.url));
 
 test(
   'compare: one round of lenet300 dense and sparse against the anchor',
