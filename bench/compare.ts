@@ -98,8 +98,7 @@ function pytorch(row: Row): number {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   const args = ['-c', PEAK_RSS_WRAPPER, values.reference!, '--model', row.model, '--batch', values.batch!];
-  // Masks stay fixed (no RigL updates), as `bench` times the step alone.
-  args.push('--threads', values.threads!, '--sparsity', String(row.sparsity), '--update-interval', '0');
+  args.push('--threads', values.threads!, '--sparsity', String(row.sparsity));
   const r = spawnSync(values.python!, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`${values.python} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
   const [measured, memory] = r.stdout

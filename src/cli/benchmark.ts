@@ -1,5 +1,5 @@
 // Times training steps of a zoo model: forward, softmax cross-entropy, backward, SGD (lr 0.01, momentum 0.9,
-// weight decay 5e-4) — the same step as ../shared/bench/pytorch_reference.py. With masks (modes masked, sparse,
+// weight decay 5e-4) — the same step as bench/pytorch_reference.py. With masks (modes masked, sparse,
 // auto) the step is RigL's at ERK densities: the mask discipline of SPEC §4 every step, and a prune-and-grow
 // update every ΔT = 100 steps, timed separately (with the step after it) and amortised into the reported step time.
 import { getKernels, type Backend } from '../kernels/index.js';

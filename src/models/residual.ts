@@ -1,7 +1,7 @@
 // The post-activation residual blocks of the CIFAR ResNets: out = relu(branch(x) + shortcut(x)), where the
 // shortcut is the identity (an empty Sequential) or `shortcut.0` 1×1 conv + `shortcut.1` BN when the shape
 // changes. Shapes: x [N, Cin, H, W] → out [N, Cout, H/stride, W/stride].
-// A BasicBlock can carry the two "jump" paths of the AT tweak (SPEC §9, papers/spending-the-lottery.txt §4.1;
+// A BasicBlock can carry the two "jump" paths of the AT tweak (SPEC §9, Spending the lottery better §3.1;
 // VITA-Group/ToST skip_connection/models/resnet_modified.py), named as there: conv_jump1 (1×1, the block's
 // stride) + conv_jump1_bn added before the first activation, conv_jump2 (1×1) + conv_jump2_bn from the first
 // activation's output added before the last. Their convs start at the constant 1e-4 and are never pruned.

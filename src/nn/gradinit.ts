@@ -1,5 +1,5 @@
 // GradInit (Zhu et al. 2021), the layer-wise re-scaled initialisation of the TRT tweak (SPEC §9;
-// papers/spending-the-lottery.txt §4.2): one positive scale α_i per weight and per bias tensor of every Conv2d,
+// Spending the lottery better §3.2): one positive scale α_i per weight and per bias tensor of every Conv2d,
 // Linear and BatchNorm, θ_i = α_i·w_i (w_i the tensor as given), learned so that one SGD step from the scaled
 // network lowers the loss most. As VITA-Group/ToST's LRsI/gradinit_utils.py run with the README's LRsI command
 // (--gradinit-alg sgd --gradinit-eta 0.1 --gradinit-gamma 1 --gradinit-normalize-grad --gradinit-lr 1e-2

@@ -78,7 +78,8 @@ test('spec refs: every "SPEC §n" under src/ names a numbered heading of docs/SP
 });
 
 test('spec refs: nothing under src/ refers to files outside the repository (../shared, DESIGN.md, STYLE.md)', () => {
-  const outside = /\.\.\/shared|DESIGN\.md|STYLE\.md|STYLE §/;
+  // The one thing beside the checkout that src/ may name: the CIFAR-10 copy, in help examples of --data-dir.
+  const outside = /\.\.\/shared(?!\/datasets\/)|DESIGN\.md|STYLE\.md|STYLE §/;
   const offending: string[] = [];
   for (const file of tsFiles(join(ROOT, 'src'))) {
     readFileSync(file, 'utf8')
