@@ -20,7 +20,72 @@ export function selectedSettings(sel: SettingSelection): Setting[] {
   return TRAIN_SETTINGS.filter((s) => s.flag && sel.groups.includes(s.group) && !sel.replaced?.[s.path]);
 }
 
-const isBoolean = (k: ValueKind) => k === 'flag' || k === 'switch' || k === 'negatable';
+const given = (v: ParsedOptions, flag: string) => v[flag] !== undefined && v[flag] !== false;
+
+/** How a kind of setting reads its value from the parsed flags (undefined: not given). */
+interface Reader {
+  type: 'string' | 'boolean';
+  read: (v: ParsedOptions, flag: string, cmd: string) => unknown;
+  /** Also offers --no-<flag>. */
+  negation?: true;
+}
+
+/** A reader of a string flag's text. */
+const textual = (parse: (raw: string, cmd: string, flag: string) => unknown): Reader => ({
+  type: 'string',
+  read: (v, flag, cmd) => (v[flag] === undefined ? undefined : parse(String(v[flag]), cmd, flag)),
+});
+
+const commaList = (raw: string) =>
+  raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+const number = (raw: string, cmd: string, flag: string, integer = false) =>
+  numberOption(cmd, { [flag]: raw }, flag, integer ? { integer: true } : {});
+
+const READERS: Record<ValueKind, Reader> = {
+  text: textual((raw) => raw),
+  number: textual((raw, cmd, flag) => number(raw, cmd, flag)),
+  integer: textual((raw, cmd, flag) => number(raw, cmd, flag, true)),
+  'number-or-never': textual((raw, cmd, flag) => (raw === 'never' ? null : number(raw, cmd, flag))),
+  numbers: textual((raw, cmd, flag) =>
+    raw.split(',').map((x) => {
+      const n = parseDecimal(x);
+      if (!Number.isFinite(n))
+        throw new UsageError(`${cmd}: --${flag} must be numbers separated by commas, got '${raw}'`);
+      return n;
+    }),
+  ),
+  texts: textual(commaList),
+  files: textual((raw) => {
+    const files = commaList(raw);
+    return files.length === 1 ? files[0] : files;
+  }),
+  densities: textual((raw, cmd, flag) =>
+    Object.fromEntries(
+      commaList(raw).map((pair) => {
+        const [glob, d] = pair.split('=');
+        const n = parseDecimal(d ?? '');
+        if (!glob || d === undefined || !Number.isFinite(n))
+          throw new UsageError(`${cmd}: --${flag} wants GLOB=DENSITY pairs, got '${pair}'`);
+        return [glob, n];
+      }),
+    ),
+  ),
+  flag: { type: 'boolean', read: (v, flag) => given(v, flag) || undefined },
+  switch: { type: 'boolean', read: (v, flag) => (given(v, flag) ? {} : undefined) },
+  negatable: {
+    type: 'boolean',
+    negation: true,
+    read: (v, flag, cmd) => {
+      if (given(v, flag) && given(v, `no-${flag}`))
+        throw new UsageError(`${cmd}: --${flag} and --no-${flag} contradict each other`);
+      return given(v, flag) ? true : given(v, `no-${flag}`) ? false : undefined;
+    },
+  },
+};
 
 function valueAt(o: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as never)[k] : undefined), o);
@@ -50,16 +115,17 @@ export function settingOptions(sel: SettingSelection): Record<string, OptionSpec
       continue;
     }
     if (!s.flag) continue;
+    const reader = READERS[s.kind];
     out[s.flag] = {
-      type: isBoolean(s.kind) ? 'boolean' : 'string',
+      type: reader.type,
       description: s.description,
-      ...(isBoolean(s.kind) ? {} : { value: s.value }),
+      ...(reader.type === 'string' ? { value: s.value } : {}),
       ...(s.choices ? { choices: s.choices } : {}),
       defaultText: sel.help?.[s.path] ?? defaultText(s),
       group,
       setting: s.path,
     };
-    if (s.kind === 'negatable')
+    if (reader.negation)
       out[`no-${s.flag}`] = { type: 'boolean', description: `turn --${s.flag} off`, group, setting: s.path };
   }
   return out;
@@ -71,65 +137,6 @@ export function withSettings(sel: SettingSelection, own: Record<string, OptionSp
   const clash = Object.keys(own).filter((k) => k in settings);
   if (clash.length) throw new Error(`options ${clash.join(', ')} are a command's own and a setting's flag`);
   return { ...own, ...settings };
-}
-
-type Parse = (raw: string, cmd: string, flag: string) => unknown;
-
-const commaList = (raw: string) =>
-  raw
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-
-const number = (raw: string, cmd: string, flag: string, integer = false) =>
-  numberOption(cmd, { [flag]: raw }, flag, integer ? { integer: true } : {});
-
-/** Reading a string flag's text as a value, by kind (boolean kinds are read from their presence). */
-const PARSE: Record<Exclude<ValueKind, 'flag' | 'switch' | 'negatable'>, Parse> = {
-  text: (raw) => raw,
-  number: (raw, cmd, flag) => number(raw, cmd, flag),
-  integer: (raw, cmd, flag) => number(raw, cmd, flag, true),
-  'number-or-never': (raw, cmd, flag) => (raw === 'never' ? null : number(raw, cmd, flag)),
-  numbers: (raw, cmd, flag) =>
-    raw.split(',').map((x) => {
-      const n = parseDecimal(x);
-      if (!Number.isFinite(n))
-        throw new UsageError(`${cmd}: --${flag} must be numbers separated by commas, got '${raw}'`);
-      return n;
-    }),
-  texts: (raw) => commaList(raw),
-  files: (raw) => {
-    const files = commaList(raw);
-    return files.length === 1 ? files[0] : files;
-  },
-  densities: (raw, cmd, flag) =>
-    Object.fromEntries(
-      commaList(raw).map((pair) => {
-        const [glob, d] = pair.split('=');
-        const n = parseDecimal(d ?? '');
-        if (!glob || d === undefined || !Number.isFinite(n))
-          throw new UsageError(`${cmd}: --${flag} wants GLOB=DENSITY pairs, got '${pair}'`);
-        return [glob, n];
-      }),
-    ),
-};
-
-const given = (v: ParsedOptions, flag: string) => v[flag] !== undefined && v[flag] !== false;
-
-/** A setting's value from its flag(s); undefined where not given. */
-function readSetting(s: Setting & { flag: string }, v: ParsedOptions, cmd: string): unknown {
-  switch (s.kind) {
-    case 'flag':
-      return given(v, s.flag) || undefined;
-    case 'switch':
-      return given(v, s.flag) ? {} : undefined;
-    case 'negatable':
-      if (given(v, s.flag) && given(v, `no-${s.flag}`))
-        throw new UsageError(`${cmd}: --${s.flag} and --no-${s.flag} contradict each other`);
-      return given(v, s.flag) ? true : given(v, `no-${s.flag}`) ? false : undefined;
-    default:
-      return v[s.flag] === undefined ? undefined : PARSE[s.kind](String(v[s.flag]), cmd, s.flag);
-  }
 }
 
 const andList = (xs: string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`);
@@ -150,14 +157,14 @@ function setPath(into: Record<string, unknown>, path: string, value: unknown): v
 /** The flags of a selection as a partial config: a key only where its flag was given. */
 export function flagsToConfig(v: ParsedOptions, sel: SettingSelection, cmd: string): Record<string, unknown> {
   const settings = selectedSettings(sel) as (Setting & { flag: string })[];
-  for (const sw of settings.filter((s) => s.kind === 'switch')) {
+  for (const sw of settings.filter((s) => s.section)) {
     const inner = settings.filter((s) => s.path.startsWith(sw.path + '.')).map((s) => s.flag);
     const by = sel.switchedBy?.[sw.path];
     requireSwitch(cmd, v, inner, `--${sw.flag}${by ? ` (or ${by})` : ''}`, given(v, sw.flag));
   }
   const out: Record<string, unknown> = {};
   for (const s of settings) {
-    const value = readSetting(s, v, cmd);
+    const value = READERS[s.kind].read(v, s.flag, cmd);
     if (value !== undefined) setPath(out, s.path, value);
   }
   return out;

@@ -69,6 +69,8 @@ export interface Setting extends Required<Pick<SettingMeta, 'group' | 'descripti
   choices?: readonly string[];
   /** The schema's own default of this key, if it has one. */
   schemaDefault?: unknown;
+  /** A switch: the setting is an object of settings (below its path) that its flag turns on. */
+  section: boolean;
 }
 
 const META = new WeakMap<z.ZodTypeAny, SettingMeta>();
@@ -135,9 +137,10 @@ export function settingsOf(schema: z.ZodTypeAny): { settings: Setting[]; undescr
         default: meta.default,
         choices: meta.choices,
         schemaDefault,
+        section: meta.kind === 'switch',
       });
     if (meta?.fileOnly) return;
-    if (keys && (!meta || meta.kind === 'switch')) for (const [k, v] of keys) walk(v, [...path, k]);
+    if (keys && (!meta || settings.get(at)!.section)) for (const [k, v] of keys) walk(v, [...path, k]);
     else if (!meta) undescribed.add(at);
   };
   walk(schema, []);
@@ -159,6 +162,6 @@ export function schemaHasKey(schema: z.ZodTypeAny, key: string): boolean {
 /** The groups a dotted key touches: those of the setting that holds it, or of every setting below it. */
 export function groupsOfKey(settings: readonly Setting[], key: string): SettingGroup[] {
   const holder = settings.find((s) => key === s.path || key.startsWith(s.path + '.'));
-  if (holder && holder.kind !== 'switch') return [holder.group];
+  if (holder && !holder.section) return [holder.group];
   return [...new Set(settings.filter((s) => s.path === key || s.path.startsWith(key + '.')).map((s) => s.group))];
 }

@@ -43,7 +43,7 @@ function sample(s: Setting): { argv: string[]; value: unknown } {
 
 /** The switch a setting needs (gradinit for gradinit.lr), as flags. */
 const switchOf = (s: Setting) =>
-  TRAIN_SETTINGS.filter((x) => x.kind === 'switch' && s.path.startsWith(x.path + '.')).map((x) => `--${x.flag}`);
+  TRAIN_SETTINGS.filter((x) => x.section && s.path.startsWith(x.path + '.')).map((x) => `--${x.flag}`);
 
 const valueAt = (o: unknown, path: string) =>
   path.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown> | undefined)?.[k], o);
