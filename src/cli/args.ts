@@ -17,6 +17,12 @@ export interface OptionSpec {
   multiple?: boolean;
   /** A one-letter alias (e.g. 'o' for -o). */
   short?: string;
+  /** The default as --help shows it, where the option itself has none (its absence leaves a config's value). */
+  defaultText?: string;
+  /** The heading --help lists the option under [default: Options]. */
+  group?: string;
+  /** The run-config setting (dotted path) the option sets, for options generated from the schema. */
+  setting?: string;
 }
 
 export interface CommandSpec {
@@ -31,16 +37,27 @@ export interface CommandSpec {
 
 export type ParsedOptions = Record<string, string | boolean | string[] | undefined>;
 
+const FLAG_WIDTH = 28;
+
 export function helpText(spec: CommandSpec): string {
   const usage = `Usage: sparsetickets ${spec.name}${spec.positionals ? ' ' + spec.positionals.usage : ''} [options]`;
-  const lines = [usage, '', spec.summary, '', 'Options:'];
-  const all: Record<string, OptionSpec> = { ...spec.options, help: { type: 'boolean', description: 'show this help' } };
-  for (const [name, o] of Object.entries(all)) {
-    const flag = `${o.short ? `-${o.short}, ` : ''}${o.type === 'string' ? `--${name} ${o.value ?? 'VALUE'}` : `--${name}`}`;
-    let desc = o.description;
-    if (o.choices) desc += ` (${o.choices.join(' | ')})`;
-    if (o.default !== undefined && o.default !== false) desc += ` [default: ${String(o.default)}]`;
-    lines.push(`  ${flag.padEnd(28)} ${desc}`);
+  const lines = [usage, '', spec.summary];
+  const all = Object.entries({
+    ...spec.options,
+    help: { type: 'boolean', description: 'show this help' } as OptionSpec,
+  });
+  // The command's own options first, then each group of settings under its heading.
+  const headings = ['Options', ...new Set(all.flatMap(([, o]) => (o.group ? [o.group] : [])))];
+  for (const heading of headings) {
+    lines.push('', `${heading}:`);
+    for (const [name, o] of all.filter(([, o]) => (o.group ?? 'Options') === heading)) {
+      const flag = `${o.short ? `-${o.short}, ` : ''}${o.type === 'string' ? `--${name} ${o.value ?? 'VALUE'}` : `--${name}`}`;
+      let desc = o.description;
+      if (o.choices) desc += ` (${o.choices.join(' | ')})`;
+      const shown = o.default !== undefined && o.default !== false ? String(o.default) : o.defaultText;
+      if (shown !== undefined) desc += ` [default: ${shown}]`;
+      lines.push(`  ${flag.padEnd(FLAG_WIDTH)} ${desc.replace(/\n/g, '\n' + ' '.repeat(FLAG_WIDTH + 3))}`);
+    }
   }
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   return lines.join('\n') + '\n';

@@ -21,7 +21,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_TRAIN, mergeConfig, readConfigFile, trainConfigSchema, validateConfig } from '../run/config.js';
+import {
+  DEFAULT_TRAIN,
+  mergeConfig,
+  readConfigFile,
+  TRAIN_SETTINGS,
+  trainConfigSchema,
+  validateConfig,
+} from '../run/config.js';
+import { groupsOfKey, schemaHasKey, type SettingGroup } from '../run/config_settings.js';
 import type { TrainConfig } from '../run/config.js';
 import { UsageError } from '../util/errors.js';
 import { SUITE_METRICS } from '../eval/suite.js';
@@ -153,28 +161,26 @@ export function flatten(v: Record<string, unknown>, prefix = ''): Record<string,
   return out;
 }
 
-/** Whether a dotted key names a setting of the train config schema (optimizer: any kind's options). */
-function schemaHasKey(key: string): boolean {
-  let t: z.ZodTypeAny = trainConfigSchema;
-  for (const part of key.split('.')) {
-    for (;;) {
-      if (t instanceof z.ZodDefault) t = t._def.innerType;
-      else if (t instanceof z.ZodOptional || t instanceof z.ZodNullable) t = t.unwrap();
-      else if (t instanceof z.ZodEffects) t = t.innerType();
-      else break;
-    }
-    if (t instanceof z.ZodObject) {
-      const next = (t.shape as Record<string, z.ZodTypeAny>)[part];
-      if (!next) return false;
-      t = next;
-    } else if (t instanceof z.ZodDiscriminatedUnion) {
-      const option = [...(t.options as z.ZodObject<z.ZodRawShape>[])].find((o) => part in o.shape);
-      if (!option) return false;
-      t = option.shape[part];
-    } else if (t instanceof z.ZodRecord) t = t._def.valueType;
-    else return false;
-  }
-  return true;
+/** The groups of settings a sweep varies; not 'output' (the sweep names and places its runs). */
+export const SWEEP_GROUPS: readonly SettingGroup[] = [
+  'data',
+  'model',
+  'optimiser',
+  'schedule',
+  'sparse',
+  'booster',
+  'tweaks',
+  'run',
+  'execution',
+  'pipeline',
+];
+
+/** Why a dotted key cannot be a grid axis of a sweep; undefined when it can. */
+function gridKeyProblem(key: string): string | undefined {
+  if (!schemaHasKey(trainConfigSchema, key)) return "not a setting of a run config (see 'sparsetickets train --help')";
+  const outside = groupsOfKey(TRAIN_SETTINGS, key).filter((g) => !SWEEP_GROUPS.includes(g));
+  if (outside.length) return `a setting of group ${outside.join(', ')}, which the sweep sets for each run itself`;
+  return undefined;
 }
 
 /** `-o key=v1,v2` overrides: each value read as YAML (numbers, booleans, null, strings). */
@@ -244,15 +250,16 @@ export function planSweep(raw: Record<string, unknown>, overrides: string[] = []
       g.set(k, v);
     }
     for (const [k, v] of g) {
-      if (!schemaHasKey(k))
-        problems.push(`${at}grid.${k}: not a setting of a run config (see 'sparsetickets train --help')`);
+      const problem = gridKeyProblem(k);
+      if (problem) problems.push(`${at}grid.${k}: ${problem}`);
       if (v.length === 0) problems.push(`${at}grid.${k}: an empty list of values`);
     }
     return g;
   };
   const top = gridOf(s, '');
   for (const [k, v] of over) {
-    if (!schemaHasKey(k)) problems.push(`-o ${k}: not a setting of a run config`);
+    const problem = gridKeyProblem(k);
+    if (problem) problems.push(`-o ${k}: ${problem}`);
     top.set(k, v);
   }
   const runs: PlannedRun[] = [];
@@ -281,7 +288,7 @@ export function planSweep(raw: Record<string, unknown>, overrides: string[] = []
   const varying = [...new Set(flats.flatMap((f) => Object.keys(f)))].filter(
     (k) =>
       k !== 'seed' &&
-      !['name', 'runsDir', 'threads'].includes(k) &&
+      !(EXECUTION_KEYS as readonly string[]).includes(k) &&
       new Set(flats.map((f) => valueText(f[k]))).size > 1,
   );
   for (const [i, e] of expanded.entries()) {

@@ -1,5 +1,6 @@
 // The run configuration: a YAML or JSON file validated by a schema, with command-line flags overriding the
-// file's values. An invalid config lists every problem with its path, before any work starts.
+// file's values. An invalid config lists every problem with its path, before any work starts. Each key carries
+// its description, group and flag (config_settings.ts): the command line is generated from them.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -10,172 +11,271 @@ import { ACTIVATIONS, type ActivationKind } from '../nn/layers/activation.js';
 import { gradinitSchema } from './tweak_config.js';
 import { UsageError } from '../util/errors.js';
 import { EXECUTION_MODES } from '../sparse/execution.js';
-import { METHODS } from '../sparse/method.js';
-import { DROP_SCHEDULES } from '../sparse/schedules.js';
 import { pipelineSchema } from './pipeline_config.js';
-import { SUPERPOSE_KINDS, type SuperposeKind } from '../tickets/superpose.js';
+import { setting, settingsOf, type Setting } from './config_settings.js';
+import { boosterSchema, sparseSchema } from './config_sparse.js';
 
 const positive = z.number().positive();
 const fraction = z.number().min(0).max(1);
 
+const lr = setting(positive, { group: 'optimiser', value: 'LR', description: 'learning rate' });
+const weightDecay = setting(z.number().min(0).default(5e-4), {
+  group: 'optimiser',
+  value: 'WD',
+  description: 'weight decay',
+});
+const optimizerKind = { group: 'optimiser', flag: 'optimizer', value: 'KIND', default: 'sgd' } as const;
+
+const optimizerSchema = z.preprocess(
+  // kind defaults to sgd; each kind takes only its own options (a strict object each)
+  (o) => (o && typeof o === 'object' && !('kind' in o) ? { ...o, kind: 'sgd' } : o),
+  z
+    .discriminatedUnion('kind', [
+      z
+        .object({
+          kind: setting(z.literal('sgd'), { ...optimizerKind, description: 'sgd | adamw' }),
+          lr,
+          momentum: setting(z.number().min(0).lt(1).default(0.9), {
+            group: 'optimiser',
+            value: 'M',
+            description: 'SGD momentum',
+          }),
+          nesterov: setting(z.boolean().default(false), { group: 'optimiser', description: 'Nesterov momentum' }),
+          weightDecay,
+        })
+        .strict(),
+      z
+        .object({
+          kind: setting(z.literal('adamw'), { ...optimizerKind, description: 'sgd | adamw' }),
+          lr,
+          weightDecay,
+          beta1: setting(z.number().min(0).lt(1).default(0.9), {
+            group: 'optimiser',
+            value: 'β1',
+            description: "AdamW's β1",
+          }),
+          beta2: setting(z.number().min(0).lt(1).default(0.999), {
+            group: 'optimiser',
+            value: 'β2',
+            description: "AdamW's β2",
+          }),
+        })
+        .strict(),
+    ])
+    .refine((o) => !(o.kind === 'sgd' && o.nesterov && o.momentum === 0), {
+      message: 'Nesterov momentum needs momentum > 0',
+      path: ['nesterov'],
+    }),
+);
+
+const scheduleSchema = z
+  .object({
+    kind: setting(z.enum(['constant', 'multistep', 'cosine', 'cyclic']).default('multistep'), {
+      group: 'schedule',
+      flag: 'schedule',
+      value: 'KIND',
+      description: 'constant | multistep | cosine | cyclic (the Sup-tickets triangle)',
+    }),
+    milestones: setting(z.array(fraction).default([0.5, 0.75]), {
+      group: 'schedule',
+      value: 'F,F',
+      description: 'multistep milestones as fractions of training',
+    }),
+    gamma: setting(positive.default(0.1), { group: 'schedule', value: 'G', description: 'multistep factor' }),
+    warmupEpochs: setting(z.number().min(0).default(0), {
+      group: 'schedule',
+      value: 'E',
+      description: 'linear warm-up epochs',
+    }),
+    minLr: setting(z.number().min(0).default(0), {
+      group: 'schedule',
+      value: 'LR',
+      description: 'cosine: the rate it decays to',
+    }),
+    // cyclic (the Sup-tickets triangle, SPEC §6): cycles of C epochs from lowLr up to highLr mid-cycle and back.
+    cycleEpochs: setting(z.number().int().positive().default(8), {
+      group: 'schedule',
+      value: 'C',
+      description: 'cyclic schedule or Sup-tickets: epochs per cycle',
+    }),
+    lowLr: setting(positive.default(0.001), {
+      group: 'schedule',
+      flag: 'lr-low',
+      value: 'LR',
+      description: 'cyclic: rate at the cycle ends',
+    }),
+    highLr: setting(positive.default(0.005), {
+      group: 'schedule',
+      flag: 'lr-high',
+      value: 'LR',
+      description: 'cyclic: rate mid-cycle',
+    }),
+  })
+  .strict()
+  .default({});
+
+const lossSchema = z
+  .object({
+    labelSmoothing: setting(z.number().min(0).lt(1).default(0), {
+      group: 'tweaks',
+      value: 'A',
+      description: 'label smoothing α',
+    }),
+    /** Knowledge distillation from a teacher checkpoint (SPEC §3). */
+    distill: z
+      .object({
+        teacher: setting(z.union([z.string(), z.array(z.string()).min(1)]), {
+          group: 'tweaks',
+          value: 'FILE,…',
+          kind: 'files',
+          description:
+            'distil from a teacher checkpoint or ticket, or several (their prediction ensemble); α·T²·KL + (1−α)·CE',
+        }),
+        alpha: setting(z.number().min(0).max(1).default(0.5), {
+          group: 'tweaks',
+          flag: 'kd-alpha',
+          value: 'A',
+          description: 'distillation weight α',
+        }),
+        temperature: setting(z.number().positive().default(4), {
+          group: 'tweaks',
+          flag: 'kd-temperature',
+          value: 'T',
+          description: 'distillation temperature',
+        }),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((l) => !(l.distill && l.labelSmoothing > 0), 'label smoothing and distillation exclude each other')
+  .default({});
+
 export const trainConfigSchema = z
   .object({
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only')
-      .optional(),
-    runsDir: z.string().default('runs'),
-    model: z
-      .string()
-      .refine(isModelName, (v) => ({ message: `unknown model '${v}'; valid: ${MODEL_NAMES.join(', ')}` })),
-    width: positive.default(1),
-    /** The AT tweak (SPEC §9): the activation in every ReLU's place [absent: relu]. */
-    activation: z.enum(ACTIVATIONS as [ActivationKind, ...ActivationKind[]]).optional(),
-    /** The AT tweak (SPEC §9): every BasicBlock gains two 1×1 conv + BN jump paths (resnet18/34/20/32). */
-    extraSkips: z.boolean().optional(),
-    /** The TRT tweak (SPEC §9): GradInit before the first step of a fresh run (dense training, or a ticket's
-     * mask retrained from a start state). */
-    gradinit: gradinitSchema.optional(),
-    dataset: z.enum(DATASET_NAMES),
-    dataDir: z.string().optional(),
-    valFraction: z.number().min(0).lt(1).default(0.1),
-    /** Train on only the first N examples of the training part (reduced-scale experiments). */
-    trainSubset: z.number().int().positive().optional(),
-    augment: z.boolean().optional(),
-    epochs: z.number().int().positive(),
-    batch: z.number().int().positive().default(128),
-    seed: z.number().int().nonnegative().default(0),
-    threads: z.number().int().positive().optional(),
-    backend: z.enum(BACKENDS as [string, ...string[]]).default('auto'),
-    optimizer: z.preprocess(
-      // kind defaults to sgd; each kind takes only its own options (a strict object each)
-      (o) => (o && typeof o === 'object' && !('kind' in o) ? { ...o, kind: 'sgd' } : o),
+    name: setting(
       z
-        .discriminatedUnion('kind', [
-          z
-            .object({
-              kind: z.literal('sgd'),
-              lr: positive,
-              momentum: z.number().min(0).lt(1).default(0.9),
-              nesterov: z.boolean().default(false),
-              weightDecay: z.number().min(0).default(5e-4),
-            })
-            .strict(),
-          z
-            .object({
-              kind: z.literal('adamw'),
-              lr: positive,
-              weightDecay: z.number().min(0).default(5e-4),
-              beta1: z.number().min(0).lt(1).default(0.9),
-              beta2: z.number().min(0).lt(1).default(0.999),
-            })
-            .strict(),
-        ])
-        .refine((o) => !(o.kind === 'sgd' && o.nesterov && o.momentum === 0), {
-          message: 'Nesterov momentum needs momentum > 0',
-          path: ['nesterov'],
-        }),
+        .string()
+        .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only')
+        .optional(),
+      {
+        group: 'output',
+        value: 'NAME',
+        description: 'run name',
+        default: '<model>-<dataset>-s<seed>, or its first free -2, -3, …',
+      },
     ),
-    schedule: z
-      .object({
-        kind: z.enum(['constant', 'multistep', 'cosine', 'cyclic']).default('multistep'),
-        /** Fractions of training at which multistep multiplies by gamma. */
-        milestones: z.array(fraction).default([0.5, 0.75]),
-        gamma: positive.default(0.1),
-        warmupEpochs: z.number().min(0).default(0),
-        minLr: z.number().min(0).default(0),
-        /** cyclic (the Sup-tickets triangle, SPEC §6): cycles of C epochs from lowLr up to highLr mid-cycle and back. */
-        cycleEpochs: z.number().int().positive().default(8),
-        lowLr: positive.default(0.001),
-        highLr: positive.default(0.005),
-      })
-      .strict()
-      .default({}),
-    loss: z
-      .object({
-        labelSmoothing: z.number().min(0).lt(1).default(0),
-        /** Knowledge distillation from a teacher checkpoint (SPEC §3). */
-        distill: z
-          .object({
-            /** A checkpoint or ticket file, or several: their prediction ensemble teaches (Sup-tickets' KD from
-             * the M cheap tickets). */
-            teacher: z.union([z.string(), z.array(z.string()).min(1)]),
-            alpha: z.number().min(0).max(1).default(0.5),
-            temperature: z.number().positive().default(4),
-          })
-          .strict()
-          .optional(),
-      })
-      .strict()
-      .refine((l) => !(l.distill && l.labelSmoothing > 0), 'label smoothing and distillation exclude each other')
-      .default({}),
-    /** How the masked layers run (issue "truly sparse execution"); 'dense' goes with method dense only. */
-    mode: z.enum(EXECUTION_MODES).default('masked'),
+    runsDir: setting(z.string().default('runs'), {
+      group: 'output',
+      value: 'DIR',
+      description: 'parent of run directories',
+    }),
+    model: setting(
+      z.string().refine(isModelName, (v) => ({ message: `unknown model '${v}'; valid: ${MODEL_NAMES.join(', ')}` })),
+      { group: 'model', value: 'NAME', description: 'zoo model' },
+    ),
+    width: setting(positive.default(1), { group: 'model', value: 'W', description: 'width multiplier' }),
+    activation: setting(z.enum(ACTIVATIONS as [ActivationKind, ...ActivationKind[]]).optional(), {
+      group: 'tweaks',
+      value: 'A',
+      choices: ACTIVATIONS,
+      default: 'relu',
+      description: "the activation in every ReLU's place (AT tweak, SPEC §9)",
+    }),
+    extraSkips: setting(z.boolean().optional(), {
+      group: 'tweaks',
+      description: 'two 1×1 conv + BN jump paths per BasicBlock, never pruned (AT tweak; resnet18/34/20/32)',
+    }),
+    // GradInit runs before the first step of a fresh run: dense training, or a ticket's mask retrained from a start.
+    gradinit: setting(gradinitSchema.optional(), {
+      group: 'tweaks',
+      kind: 'switch',
+      description: 'GradInit: learn per-tensor scales of the initialisation first (TRT tweak, SPEC §9)',
+    }),
+    dataset: setting(z.enum(DATASET_NAMES), {
+      group: 'data',
+      value: 'NAME',
+      description: DATASET_NAMES.join(' | '),
+    }),
+    dataDir: setting(z.string().optional(), {
+      group: 'data',
+      value: 'DIR',
+      description: 'directory of the dataset files (CIFAR binary batches, IDX files)',
+    }),
+    valFraction: setting(z.number().min(0).lt(1).default(0.1), {
+      group: 'data',
+      value: 'F',
+      description: 'held-out validation: last fraction of train',
+    }),
+    trainSubset: setting(z.number().int().positive().optional(), {
+      group: 'data',
+      value: 'N',
+      description: 'train on only the first N examples of the training part (validation and test stay whole)',
+    }),
+    augment: setting(z.boolean().optional(), {
+      group: 'data',
+      kind: 'negatable',
+      description: 'random crop + flip (default on for CIFAR)',
+    }),
+    epochs: setting(z.number().int().positive(), { group: 'schedule', value: 'N', description: 'epochs' }),
+    batch: setting(z.number().int().positive().default(128), {
+      group: 'schedule',
+      value: 'N',
+      description: 'batch size',
+    }),
+    seed: setting(z.number().int().nonnegative().default(0), {
+      group: 'run',
+      value: 'N',
+      description: 'seed of init, masks, shuffling, augmentation and growth',
+    }),
+    threads: setting(z.number().int().positive().optional(), {
+      group: 'execution',
+      value: 'T',
+      description: 'threads',
+      default: 'SPARSETICKETS_THREADS or all cores',
+    }),
+    backend: setting(z.enum(BACKENDS as [string, ...string[]]).default('auto'), {
+      group: 'execution',
+      value: 'B',
+      description: BACKENDS.join(' | '),
+    }),
+    optimizer: optimizerSchema,
+    schedule: scheduleSchema,
+    loss: lossSchema,
+    mode: setting(z.enum(EXECUTION_MODES).default('masked'), {
+      group: 'execution',
+      value: 'MODE',
+      description:
+        'how masked layers run: masked (dense × mask, as PyTorch) | sparse (compressed, sparse\n' +
+        'kernels) | auto (per layer, the faster as measured) | dense (no masks; method dense only)',
+    }),
     /** Sparse training (SPEC §4); absent or method 'dense' trains densely. */
-    sparse: z
-      .object({
-        method: z.enum(METHODS).default('dense'),
-        sparsity: z.number().min(0).lt(1, 'sparsity must be < 1').default(0.9),
-        distribution: z.enum(['uniform', 'er', 'erk']).default('erk'),
-        erkPower: z.number().positive().optional(),
-        denseFirst: z.boolean().default(false),
-        denseLast: z.boolean().default(false),
-        denseLayers: z.array(z.string()).default([]),
-        layerDensities: z.record(z.number().gt(0).max(1)).default({}),
-        updateInterval: z.number().int().positive('the update interval ΔT must be > 0').default(100),
-        dropFraction: z.number().min(0).max(1).optional(),
-        dropSchedule: z.enum(DROP_SCHEDULES as unknown as [string, ...string[]]).optional(),
-        updateEnd: z.number().gt(0).max(1).nullable().optional(),
-        initialDensity: z.number().gt(0).max(1).optional(),
-        finalDensity: z.number().gt(0).max(1).optional(),
-        pruneStartEpoch: z.number().min(0).optional(),
-        pruneEndEpoch: z.number().min(0).optional(),
-        /** SNIP default layerwise; GraNet/GMP default global. */
-        pruning: z.enum(['layerwise', 'global']).optional(),
-        snfsMomentum: z.number().min(0).lt(1).default(0.9),
-      })
-      .strict()
-      .optional(),
-    /** A booster over the sparse method: Sup-tickets (SPEC §6; its cyclic phase uses schedule.cycleEpochs, lowLr
-     * and highLr, the schedule's kind is the normal phase's) or EDST (SPEC §8; its own LR from optimizer.lr). */
-    booster: z
-      .discriminatedUnion('kind', [
-        z
-          .object({
-            kind: z.literal('suptickets'),
-            cycleRate: z.number().gt(0).lt(1).default(0.1),
-            superpose: z.enum(SUPERPOSE_KINDS as [SuperposeKind, ...SuperposeKind[]]).default('cia'),
-            cimaBeta: fraction.default(0.8),
-            bn: z.enum(['av', 'bu']).default('av'),
-            exploreRate: z.number().gt(0).max(1).default(0.5),
-            exploreCriteria: z.enum(['base', 'code']).default('base'),
-            cyclicUpdates: z.boolean().default(false),
-            includeEndpoint: z.boolean().default(false),
-          })
-          .strict(),
-        /** EDST (FreeTickets, SPEC §8): exploration phase, then M refinement phases of refineEpochs (default: the
-         * rest split evenly), a free ticket at the end of each, a q-exploration between them. */
-        z
-          .object({
-            kind: z.literal('edst'),
-            exploreEpochs: z.number().int().positive(),
-            members: z.number().int().min(2, 'an ensemble needs at least 2 members'),
-            refineEpochs: z.number().int().positive().optional(),
-            q: z.number().gt(0, 'q must be in (0, 1)').lt(1, 'q must be in (0, 1)').default(0.8),
-            ticket: z.enum(['final', 'best-val']).default('final'),
-          })
-          .strict(),
-      ])
-      .optional(),
-    /** A ticket pipeline over runs of this recipe (a sweep runs it as one run): lottery rounds, then Lottery
-     * Pools over their tickets. */
-    pipeline: pipelineSchema.optional(),
-    /** Keep checkpoints/epoch-NNNN.safetensors every N epochs (0: only checkpoints/last.safetensors). */
-    checkpointEvery: z.number().int().nonnegative().default(0),
-    /** Evaluate on val/test every N epochs and after the last [default: every epoch]. */
-    evalEvery: z.number().int().positive().optional(),
+    sparse: sparseSchema.optional(),
+    booster: boosterSchema.optional(),
+    pipeline: setting(pipelineSchema.optional(), {
+      group: 'pipeline',
+      fileOnly: true,
+      description:
+        'a ticket pipeline over runs of this recipe (a sweep runs it as one run): lottery rounds, then Lottery\n' +
+        'Pools over their tickets, or retraining with tweaks (the lottery and pool commands take it as flags)',
+    }),
+    checkpointEvery: setting(z.number().int().nonnegative().default(0), {
+      group: 'run',
+      value: 'N',
+      description: 'also keep checkpoints/epoch-NNNN.safetensors every N epochs',
+      default: '0, only last',
+    }),
+    evalEvery: setting(z.number().int().positive().optional(), {
+      group: 'run',
+      value: 'N',
+      description: 'evaluate on val/test every N epochs and after the last',
+      default: '1',
+    }),
   })
   .strict();
+
+/** Every setting of a run config, in the schema's order. */
+export const TRAIN_SETTINGS: readonly Setting[] = settingsOf(trainConfigSchema).settings;
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;

@@ -5,21 +5,58 @@
 import { z } from 'zod';
 import { ACTIVATIONS, type ActivationKind } from '../nn/layers/activation.js';
 import { GRADINIT_DEFAULTS } from '../nn/gradinit.js';
+import { setting } from './config_settings.js';
 
 const positive = z.number().positive();
 
 /** GradInit, the TRT tweak's re-scaled initialisation (nn/gradinit.ts says where each setting comes from). */
 export const gradinitSchema = z
   .object({
-    /** dense-first: learn the scales on the dense starting weights, then apply the mask (ToST's order);
-     * mask-first: apply the mask, then learn them on the subnetwork. */
-    order: z.enum(['dense-first', 'mask-first']).default('dense-first'),
-    iterations: z.number().int().positive().default(GRADINIT_DEFAULTS.iterations),
-    lr: positive.default(GRADINIT_DEFAULTS.lr),
-    eta: positive.default(GRADINIT_DEFAULTS.eta),
-    minScale: positive.default(GRADINIT_DEFAULTS.minScale),
-    gamma: positive.default(GRADINIT_DEFAULTS.gamma),
-    gradClip: positive.default(GRADINIT_DEFAULTS.gradClip),
+    lr: setting(positive.default(GRADINIT_DEFAULTS.lr), {
+      group: 'tweaks',
+      flag: 'gradinit-lr',
+      value: 'LR',
+      description: "GradInit: Adam's learning rate on the scales",
+    }),
+    eta: setting(positive.default(GRADINIT_DEFAULTS.eta), {
+      group: 'tweaks',
+      flag: 'gradinit-eta',
+      value: 'η',
+      description: 'GradInit: η of the look-ahead SGD step',
+    }),
+    minScale: setting(positive.default(GRADINIT_DEFAULTS.minScale), {
+      group: 'tweaks',
+      flag: 'gradinit-min-scale',
+      value: 'S',
+      description: "GradInit: least scale of a weight tensor (biases' is 0)",
+    }),
+    gamma: setting(positive.default(GRADINIT_DEFAULTS.gamma), {
+      group: 'tweaks',
+      flag: 'gradinit-gamma',
+      value: 'γ',
+      description: 'GradInit: the gradient-norm constraint γ',
+    }),
+    gradClip: setting(positive.default(GRADINIT_DEFAULTS.gradClip), {
+      group: 'tweaks',
+      flag: 'gradinit-grad-clip',
+      value: 'C',
+      description: "GradInit: per-scalar clip of the scales' gradients",
+    }),
+    // order and iterations last: a --gradinit-… flag without --gradinit is refused with '… --gradinit-order and
+    // --gradinit-iterations need --gradinit', as before the tuning flags existed. dense-first is ToST's order: the
+    // scales are learned on the dense starting weights, then the mask applies.
+    order: setting(z.enum(['dense-first', 'mask-first']).default('dense-first'), {
+      group: 'tweaks',
+      flag: 'gradinit-order',
+      value: 'O',
+      description: 'scales on the dense start, then the mask; or on the masked one',
+    }),
+    iterations: setting(z.number().int().positive().default(GRADINIT_DEFAULTS.iterations), {
+      group: 'tweaks',
+      flag: 'gradinit-iterations',
+      value: 'N',
+      description: 'GradInit iterations (constraint and objective steps)',
+    }),
   })
   .strict();
 
@@ -58,6 +95,36 @@ export const tweakSetSchema = tweakSetObject.refine(...kdOrSmoothing);
 
 export type TweakSet = z.infer<typeof tweakSetSchema>;
 export type TweakSetInput = z.input<typeof tweakSetSchema>;
+
+/** Where each retraining tweak of a run config (its 'tweaks' settings) sits in a tweak set. */
+const TWEAK_PLACES: [configPath: string, tweakKey: keyof TweakSetInput][] = [
+  ['activation', 'activation'],
+  ['extraSkips', 'extraSkips'],
+  ['gradinit', 'gradinit'],
+  ['loss.labelSmoothing', 'labelSmoothing'],
+  ['loss.distill', 'kd'],
+];
+
+/** A partial run config of tweaks as a raw tweak set; a key that has no place in one is an error (a new tweak
+ * setting must get its place here before `retrain` can take it). */
+export function tweaksFromConfig(partial: Record<string, unknown>): Record<string, unknown> {
+  const left = structuredClone(partial);
+  const out: Record<string, unknown> = {};
+  for (const [path, key] of TWEAK_PLACES) {
+    const keys = path.split('.');
+    const parent = keys
+      .slice(0, -1)
+      .reduce<Record<string, unknown> | undefined>((o, k) => o?.[k] as Record<string, unknown> | undefined, left);
+    const last = keys[keys.length - 1];
+    if (parent?.[last] === undefined) continue;
+    out[key] = parent[last];
+    delete parent[last];
+  }
+  const unplaced = Object.entries(left).filter(([, v]) => !(v && typeof v === 'object' && !Object.keys(v).length));
+  if (unplaced.length)
+    throw new Error(`settings without a place in a tweak set: ${unplaced.map(([k]) => k).join(', ')}`);
+  return out;
+}
 
 /** A short tag of the tweaks, e.g. 'swish+skips+gradinit+ls0.1' ('vanilla' for none). */
 export function tweakTag(t: TweakSet): string {

@@ -1,4 +1,4 @@
-// Retraining a lottery round's mask with the tweaks of SPEC §9 (tickets/retrain.ts), end to end on the synthetic
+// Retraining a lottery round's mask with the tweaks of SPEC §9 (pipelines/retrain.ts), end to end on the synthetic
 // dataset: the mask and the rewind point are the pipeline's, the tweaks reach the run (architecture, GradInit, label
 // smoothing, KD from the dense round), the jump paths start at their init and stay dense, the provenance names the
 // source and the tweaks, and with no tweak the retraining is the round's own training, bit for bit.

@@ -1,4 +1,4 @@
-// The spending pipeline (tickets/spending_pipeline.ts, SPEC §9) on the synthetic dataset: lottery rounds, every
+// The spending pipeline (pipelines/spending_pipeline.ts, SPEC §9) on the synthetic dataset: lottery rounds, every
 // target's mask retrained per tweak set, vanilla rows taken from the rounds themselves, the suite's Hessian and
 // activation sparsity at the sparsest target, rows that `report` tabulates, a re-run that redoes nothing — and
 // the settings that contradict each other refused before any work.

@@ -3,60 +3,20 @@
 import { join } from 'node:path';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../../run/config.js';
 import { LOTTERY_KINDS, runLottery, type LotteryKind, type LotterySettings } from '../../pipelines/lottery.js';
-import { numberOption, parseCommand, UsageError, type CommandSpec, type OptionSpec } from '../args.js';
-import { ARCHITECTURE_OPTIONS, flagsToConfig, GRADINIT_OPTIONS, spec as trainSpec } from './train.js';
+import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
+import { flagsToConfig, selectedSettings, withSettings, type SettingSelection } from '../config_flags.js';
 
-/** The retraining tweaks of SPEC §9 (`train` takes them): never for mask finding. */
-const TWEAK_FLAGS = [
-  ...Object.keys(ARCHITECTURE_OPTIONS),
-  ...Object.keys(GRADINIT_OPTIONS),
-  'label-smoothing',
-  'teacher',
-  'kd-alpha',
-  'kd-temperature',
-];
+/** The training settings a round takes: not the sparse method or a booster (the pipeline makes the masks), nor the
+ * retraining tweaks (SPEC §9: never for mask finding). */
+export const ROUND_SELECTION: SettingSelection = {
+  groups: ['data', 'model', 'optimiser', 'schedule', 'run', 'execution', 'output'],
+  help: { name: '<model>-<dataset>-<kind>-s<seed>' },
+};
 
-// The training flags a round takes: everything of `train` but the sparse method and booster (the pipeline makes
-// the masks), the retraining tweaks, --overwrite and --resume (the pipeline's own).
-const NOT_FOR_ROUNDS = new Set([
-  'method',
-  'sparsity',
-  'distribution',
-  'erk-power',
-  'dense-first',
-  'dense-last',
-  'dense-layers',
-  'layer-density',
-  'update-interval',
-  'drop-fraction',
-  'drop-schedule',
-  'update-end',
-  'initial-density',
-  'final-density',
-  'prune-start-epoch',
-  'prune-end-epoch',
-  'pruning',
-  'booster',
-  'cycle-rate',
-  'superpose',
-  'cima-beta',
-  'bn',
-  'explore-rate',
-  'explore-criteria',
-  'cyclic-updates',
-  'include-endpoint',
-  'overwrite',
-  'resume',
-  'json',
-  'halt-after',
-  ...TWEAK_FLAGS,
-]);
+/** The tweaks' flags: refused with a pointer to `retrain`. */
+const TWEAK_FLAGS = new Set(selectedSettings({ groups: ['tweaks'] }).map((s) => s.flag));
 
-const roundOptions = Object.fromEntries(
-  Object.entries(trainSpec.options).filter(([k]) => !NOT_FOR_ROUNDS.has(k)),
-) as Record<string, OptionSpec>;
-
-const spec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'lottery',
   summary:
     'Lottery tickets (SPEC §5). Round 0 trains the dense network; every later round prunes the previous\n' +
@@ -65,9 +25,15 @@ const spec: CommandSpec = {
     'epochs k…E with a fresh optimiser; LTR keeps the trained weights and rewinds only the LR schedule. Writes\n' +
     'runs/<name>/ (lottery.json, rewind.safetensors, round-NN/ run directories whose model.safetensors is the\n' +
     "round's ticket, rounds.md/json). Interrupt anywhere; --resume finishes it with the same result.",
-  options: {
-    ...roundOptions,
-    kind: { type: 'string', value: 'K', default: 'imp', choices: LOTTERY_KINDS, description: 'imp | omp | ltr' },
+  options: withSettings(ROUND_SELECTION, {
+    config: { type: 'string', value: 'FILE', description: 'YAML or JSON config file of the rounds' },
+    kind: {
+      type: 'string',
+      value: 'K',
+      default: 'imp',
+      choices: LOTTERY_KINDS,
+      description: 'IMP (rewinding), OMP (one shot) or LTR (learning-rate rewinding)',
+    },
     rounds: {
       type: 'string',
       value: 'R',
@@ -107,8 +73,9 @@ const spec: CommandSpec = {
       value: 'N',
       description: 'testing: interrupt after N iterations of this invocation',
     },
+    quiet: { type: 'boolean', description: 'no progress output' },
     json: { type: 'boolean', description: 'print the pipeline summary as JSON on stdout' },
-  },
+  }),
   examples: [
     'sparsetickets lottery --model lenet300 --epochs 10 --rounds 8 --rate 0.2 --name lth',
     'sparsetickets lottery --model resnet20 --dataset cifar10 --data-dir ../shared/datasets/cifar10-jpeg --epochs 30 --rounds 11 --rewind-epoch 2 --scope conv-only --name imp',
@@ -120,7 +87,7 @@ const spec: CommandSpec = {
 export const lotteryCommand = {
   summary: 'lottery tickets: IMP with rewinding, OMP, LTR (a pipeline of rounds)',
   async run(argv: string[]): Promise<void> {
-    const tweak = argv.map((a) => /^--([a-z-]+)/.exec(a)?.[1]).find((f) => f && TWEAK_FLAGS.includes(f));
+    const tweak = argv.map((a) => /^--([a-z-]+)/.exec(a)?.[1]).find((f) => f && TWEAK_FLAGS.has(f));
     if (tweak)
       throw new UsageError(
         `lottery: --${tweak} is a retraining tweak (SPEC §9: tweaks apply when a found mask is retrained, never to ` +
@@ -144,7 +111,10 @@ export const lotteryCommand = {
     } else {
       const file = v.config ? readConfigFile(String(v.config)) : {};
       config = validateConfig(
-        mergeConfig(mergeConfig(DEFAULT_TRAIN as Record<string, unknown>, file), flagsToConfig(v)),
+        mergeConfig(
+          mergeConfig(DEFAULT_TRAIN as Record<string, unknown>, file),
+          flagsToConfig(v, ROUND_SELECTION, 'lottery'),
+        ),
         v.config ? String(v.config) : 'flags',
       );
       name = String(v.name ?? `${config.model}-${config.dataset}-${String(v.kind)}-s${config.seed}`);

@@ -1,14 +1,30 @@
 // `sparsetickets retrain TICKET`: a lottery round's mask retrained with the tweaks of "spending the lottery
-// better" (SPEC §9) — over tickets/retrain.ts.
+// better" (SPEC §9) — over pipelines/retrain.ts.
 import { signalExitCode } from '../../run/signals.js';
-import { tweakSetSchema, type TweakSet } from '../../run/tweak_config.js';
+import { tweaksFromConfig, tweakSetSchema, type TweakSet } from '../../run/tweak_config.js';
 import { retrainTicket } from '../../pipelines/retrain.js';
 import { numberOption, parseCommandLine, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
-import { ARCHITECTURE_OPTIONS, GRADINIT_OPTIONS, spec as trainSpec } from './train.js';
+import {
+  flagsToConfig,
+  requireSwitch,
+  selectedSettings,
+  withSettings,
+  type SettingSelection,
+} from '../config_flags.js';
 
-const pick = <T>(o: Record<string, T>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
+/** The settings `retrain` takes: the tweaks (a tweak set's), the teacher being the pipeline's dense network (--kd). */
+export const RETRAIN_SELECTION: SettingSelection = {
+  groups: ['tweaks'],
+  replaced: {
+    'loss.distill.teacher': {
+      kd: { type: 'boolean', description: "distil from the pipeline's dense network (round 0) instead of smoothing" },
+    },
+  },
+  help: { 'loss.labelSmoothing': 'none; --trt 0.1' },
+  switchedBy: { gradinit: '--trt' },
+};
 
-const spec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'retrain',
   positionals: { usage: 'TICKET', min: 1, max: 1 },
   summary:
@@ -21,15 +37,9 @@ const spec: CommandSpec = {
     "step) and --label-smoothing, or --kd (distillation from the pipeline's dense round-0 network) in its place.\n" +
     'No tweak retrains the round as it was (vanilla LTH). Writes an ordinary run directory (default\n' +
     '<pipeline>/retrain-NN-<tweaks>/) whose model.safetensors names the source ticket and the tweaks.',
-  options: {
+  options: withSettings(RETRAIN_SELECTION, {
     at: { type: 'boolean', description: 'the AT tweaks of the paper: --activation swish --extra-skips' },
     trt: { type: 'boolean', description: 'the TRT tweaks of the paper: --gradinit --label-smoothing 0.1' },
-    ...ARCHITECTURE_OPTIONS,
-    ...GRADINIT_OPTIONS,
-    'label-smoothing': { type: 'string', value: 'A', description: 'label smoothing α [--trt: 0.1]' },
-    kd: { type: 'boolean', description: "distil from the pipeline's dense network (round 0) instead of smoothing" },
-    'kd-alpha': trainSpec.options['kd-alpha'],
-    'kd-temperature': trainSpec.options['kd-temperature'],
     'rewind-epoch': {
       type: 'string',
       value: 'k',
@@ -39,8 +49,14 @@ const spec: CommandSpec = {
     width: { type: 'string', value: 'W', description: 'check: the ticket must be of this width' },
     name: { type: 'string', value: 'NAME', description: 'run name [default: retrain-NN-<tweaks>]' },
     'runs-dir': { type: 'string', value: 'DIR', description: 'parent of the run [default: the pipeline directory]' },
-    ...pick(trainSpec.options, ['threads', 'backend', 'overwrite', 'resume', 'halt-after', 'quiet', 'json']),
-  },
+    threads: { type: 'string', value: 'T', description: 'threads [default: SPARSETICKETS_THREADS or all cores]' },
+    backend: { type: 'string', value: 'B', description: 'auto | native | js [default: auto]' },
+    overwrite: { type: 'boolean', description: 'replace an existing run of the same name' },
+    resume: { type: 'boolean', description: 'continue the run of this name from its last checkpoint' },
+    'halt-after': { type: 'string', value: 'N', description: 'testing: stop as if interrupted after N iterations' },
+    quiet: { type: 'boolean', description: 'no progress output' },
+    json: { type: 'boolean', description: 'print the run summary as JSON on stdout' },
+  }),
   examples: [
     'sparsetickets lottery --model resnet20 --dataset cifar10 --data-dir ../shared/datasets/cifar10-jpeg --epochs 30 --rounds 6 --rewind-epoch 2 --scope conv-only --name imp',
     'sparsetickets retrain runs/imp/round-05 --at',
@@ -51,33 +67,25 @@ const spec: CommandSpec = {
   ],
 };
 
+/** The macros of the paper's tweak sets, as the flags they stand for (--trt smooths unless --kd distils). */
+function expandMacros(v: ParsedOptions): ParsedOptions {
+  return {
+    ...v,
+    ...(v.at ? { activation: v.activation ?? 'swish', 'extra-skips': true } : {}),
+    ...(v.trt ? { gradinit: true, 'label-smoothing': v['label-smoothing'] ?? (v.kd ? undefined : '0.1') } : {}),
+  };
+}
+
 /** The flags as a tweak set (validated by its schema). */
 export function flagsToTweaks(v: ParsedOptions): TweakSet {
-  const num = (name: string) => (v[name] === undefined ? undefined : numberOption('retrain', v, name));
-  if ((v['gradinit-order'] !== undefined || v['gradinit-iterations'] !== undefined) && !v.gradinit && !v.trt)
-    throw new UsageError('retrain: --gradinit-order and --gradinit-iterations need --gradinit (or --trt)');
-  if ((v['kd-alpha'] !== undefined || v['kd-temperature'] !== undefined) && !v.kd)
-    throw new UsageError('retrain: --kd-alpha and --kd-temperature need --kd');
+  const kdFlags = selectedSettings(RETRAIN_SELECTION)
+    .filter((s) => s.path.startsWith('loss.distill.'))
+    .map((s) => s.flag!);
+  requireSwitch('retrain', v, kdFlags, '--kd', Boolean(v.kd));
   if (v.kd && v['label-smoothing'] !== undefined)
     throw new UsageError('retrain: --kd replaces label smoothing (SPEC §9); give one of them');
-  const smoothing = num('label-smoothing') ?? (v.trt && !v.kd ? 0.1 : undefined);
-  const raw = {
-    activation: v.activation ?? (v.at ? 'swish' : undefined),
-    extraSkips: v['extra-skips'] || v.at || undefined,
-    gradinit:
-      v.gradinit || v.trt
-        ? {
-            order: v['gradinit-order'],
-            iterations:
-              v['gradinit-iterations'] === undefined
-                ? undefined
-                : numberOption('retrain', v, 'gradinit-iterations', { min: 1, integer: true }),
-          }
-        : undefined,
-    labelSmoothing: smoothing,
-    kd: v.kd ? { alpha: num('kd-alpha'), temperature: num('kd-temperature') } : undefined,
-  };
-  const r = tweakSetSchema.safeParse(raw);
+  const raw = tweaksFromConfig(flagsToConfig(expandMacros(v), RETRAIN_SELECTION, 'retrain'));
+  const r = tweakSetSchema.safeParse({ ...raw, ...(v.kd ? { kd: raw.kd ?? {} } : {}) });
   if (!r.success)
     throw new UsageError(
       `retrain: ${r.error.issues.map((i) => `${i.path.join('.') || 'tweaks'}: ${i.message}`).join('; ')}`,
