@@ -9,7 +9,7 @@ import type { RunSummary } from '../run/training.js';
 import type { EpochRecord } from '../train/hooks.js';
 import { readMetricsFile } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
-import { readJson } from './run_state.js';
+import { readJson } from '../util/json.js';
 import { canonicalJson, flatten, resolveRunConfig, withoutExecutionKeys } from './sweep_file.js';
 import type { ManifestRun } from './sweep.js';
 import type { PipelineSummary } from '../pipelines/pipeline_common.js';

@@ -14,7 +14,7 @@ import { partnerOodSets } from '../data/ood.js';
 import type { RunSummary } from '../run/training.js';
 import { ticketEvaluator } from '../run/ticket_data.js';
 import { UsageError } from '../util/errors.js';
-import { readJson } from './pipeline_common.js';
+import { readJson } from '../util/json.js';
 import { applyTicket, checkCompatible, loadTicket, TicketError, type Ticket } from '../tickets/ticket.js';
 
 /** What a pipeline that trains an ensemble leaves beside its members (paths relative to its directory). */
