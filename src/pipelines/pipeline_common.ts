@@ -69,15 +69,6 @@ export function pick(m: Record<string, Metrics>): { test: Metrics; val?: Metrics
   return { test: m.test, ...(m.val ? { val: m.val } : {}) };
 }
 
-/** An accuracy as a table cell, in percent ('—' when absent). */
-export const accuracyCell = (m?: Metrics): string => (m ? (100 * m.accuracy).toFixed(2) : '—');
-
-/** A Markdown table of the rows' cells under the header. */
-export function markdownTable(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
-}
-
 export interface PipelineStage<Row extends PipelineRow> {
   dir: string;
   name: string;

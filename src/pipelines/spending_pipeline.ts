@@ -21,11 +21,10 @@ import { describeTweaks, hasTweaks, tweakName } from '../run/tweak_config.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
 import { readJson } from '../util/json.js';
+import { accuracyCell, markdownTable } from '../util/markdown.js';
 import {
-  accuracyCell,
   cached,
   lotteryStage,
-  markdownTable,
   pick,
   type PipelineOptions,
   type PipelineRow,
