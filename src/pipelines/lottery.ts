@@ -19,6 +19,7 @@ import type { EpochRecord, Hook, StepContext } from '../train/hooks.js';
 import type { Trainer } from '../train/trainer.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
+import { accuracyCell, markdownTable } from '../util/markdown.js';
 import type { TrainConfig } from '../run/config.js';
 import { runProvenance } from '../run/provenance.js';
 import { runTraining, type RunSummary } from '../run/training.js';
@@ -324,16 +325,17 @@ function roundRecord(j: number, summary: RunSummary, s: LotterySettings, ticket:
 
 function writeRounds(dir: string, s: LotterySettings, records: RoundRecord[]): void {
   writeFileAtomic(join(dir, 'rounds.json'), JSON.stringify(records, null, 2) + '\n');
-  const pct = (m?: Metrics) => (m ? (100 * m.accuracy).toFixed(2) : '—');
-  const lines = [
-    `# ${s.kind.toUpperCase()} rounds (rate ${s.rate}, rewind epoch ${s.rewindEpoch}, scope ${s.scope}, ticket ${s.ticket})`,
-    '',
-    '| round | density (scope) | density (all prunable) | test acc % | val acc % | ticket |',
-    '|---|---|---|---|---|---|',
-    ...records.map(
-      (r) =>
-        `| ${r.round} | ${r.density.toFixed(4)} | ${r.overall_density.toFixed(4)} | ${pct(r.test)} | ${pct(r.val)} | ${r.ticket} |`,
-    ),
-  ];
-  writeFileAtomic(join(dir, 'rounds.md'), lines.join('\n') + '\n');
+  const table = markdownTable(
+    ['round', 'density (scope)', 'density (all prunable)', 'test acc %', 'val acc %', 'ticket'],
+    records.map((r) => [
+      String(r.round),
+      r.density.toFixed(4),
+      r.overall_density.toFixed(4),
+      accuracyCell(r.test),
+      accuracyCell(r.val),
+      r.ticket,
+    ]),
+  );
+  const title = `# ${s.kind.toUpperCase()} rounds (rate ${s.rate}, rewind epoch ${s.rewindEpoch}, scope ${s.scope}, ticket ${s.ticket})`;
+  writeFileAtomic(join(dir, 'rounds.md'), `${title}\n\n${table}`);
 }
