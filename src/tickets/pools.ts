@@ -12,7 +12,7 @@ import type { TicketEvaluator } from './evaluate.js';
 import type { Predictions } from '../eval/predict.js';
 import { interpolate } from './interpolate.js';
 import { prunableNames, pruneTicket, type PruneScope } from './prune.js';
-import { TicketError, type Ticket } from './ticket.js';
+import { keptWeights, TicketError, type Ticket } from './ticket.js';
 
 export const POOL_VARIANTS = ['pool', 'average', 'swa', 'ema'] as const;
 export type PoolVariant = (typeof POOL_VARIANTS)[number];
@@ -107,11 +107,7 @@ export function lotteryPool(
   checkPoolSettings(s, count);
   const target = load(s.target);
   const dense = s.target === 0;
-  const scopeNames = prunableNames(target, s.scope);
-  const keep = scopeNames.reduce(
-    (a, n) => a + (target.masks.get(n)?.reduce((x, y) => x + y, 0) ?? target.state.get(n)!.data.length),
-    0,
-  );
+  const keep = keptWeights(target, prunableNames(target, s.scope));
   // θ's masks are the union of its two tickets', so at least the target's nonzeros are active in scope.
   const prune = (t: Ticket): Ticket => (dense ? t : pruneTicket(t, { scope: s.scope, pruning: 'global', keep }));
   const score = (t: Ticket): number => {

@@ -8,6 +8,7 @@
 // Every float tensor is averaged (BatchNorm running statistics too: the paper's AV); integer tensors
 // (num_batches_tracked) are the latest ticket's. Masks of the superposition are the union of the tickets' since
 // the last prune, which then decides (pruneSuperposition).
+import { nonzeroPattern } from '../util/nonzeros.js';
 import type { TensorMap } from '../util/safetensors.js';
 import { pruneTicket, type PruneOptions } from './prune.js';
 import { checkCompatible, cloneTicket, isFloat, TicketError, type Ticket } from './ticket.js';
@@ -40,7 +41,8 @@ export class Superposition {
     if (!this.current) {
       this.current = cloneTicket(ticket);
       if (this.o.kind === 'caa')
-        for (const [name, w] of ticket.state) if (ticket.masks.has(name)) this.activeCounts.set(name, nonzero(w.data));
+        for (const [name, w] of ticket.state)
+          if (ticket.masks.has(name)) this.activeCounts.set(name, nonzeroPattern(w.data as ArrayLike<number>));
       return;
     }
     const cur = this.current;
@@ -119,12 +121,6 @@ export class Superposition {
     if (state.size === 0) throw new TicketError(`checkpoint has no running superposition (${prefix}avg.*)`);
     this.current = { state, masks, provenance };
   }
-}
-
-function nonzero(data: ArrayLike<unknown>): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < out.length; i++) out[i] = data[i] !== 0 ? 1 : 0;
-  return out;
 }
 
 /** Superposes tickets in the order given exactly as the training does: after each ticket is added, the
