@@ -66,6 +66,11 @@ export function candidateOrder(target: number, count: number, limit?: number): n
   return limit === undefined ? out : out.slice(0, limit);
 }
 
+export interface PoolStep {
+  alpha: number;
+  avgFn: AvgFn;
+}
+
 /** EMA's weight of the candidate (θ = 0.95·c + 0.05·θ). */
 const EMA_WEIGHT = 0.95;
 
@@ -83,11 +88,6 @@ export function variantSteps(s: Pick<PoolSettings, 'variant' | 'coefficients'>, 
     default:
       return s.coefficients.map((alpha) => ({ alpha, avgFn: AVG_FNS.lerp(alpha) }));
   }
-}
-
-export interface PoolStep {
-  alpha: number;
-  avgFn: AvgFn;
 }
 
 /** The coefficients a variant tries for the n-th candidate (1-based): the pool, {0.5}, SWA's 1/(n+1), EMA's 0.95. */
