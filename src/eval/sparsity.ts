@@ -19,6 +19,7 @@ import { Linear } from '../nn/layers/linear.js';
 import { MaxPool2d } from '../nn/layers/pool.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../nn/tensor.js';
+import { countNonzeros, nonzeroPattern } from '../util/nonzeros.js';
 
 export const ACTIVATION_THRESHOLD = 1e-2;
 
@@ -91,8 +92,7 @@ export interface SparsityTable {
 /** The kept pattern of each prunable weight: its mask, or its nonzeros. */
 function keptPattern(name: string, data: Float32Array, masks?: Map<string, Uint8Array>): Uint8Array {
   const m = masks?.get(name);
-  if (m && m.length === data.length) return m;
-  return Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0));
+  return m && m.length === data.length ? m : nonzeroPattern(data);
 }
 
 /**
@@ -193,13 +193,9 @@ export function sparsityTable(
     for (const [name, p] of params) {
       const kp = kept.get(name);
       if (!kp) continue;
-      let nk = 0;
+      const nk = countNonzeros(kp);
       let ne = 0;
-      for (let i = 0; i < kp.length; i++) {
-        if (!kp[i]) continue;
-        nk++;
-        if (p.grad[i] > 0) ne++;
-      }
+      for (let i = 0; i < kp.length; i++) if (kp[i] && p.grad[i] > 0) ne++;
       layers.push({
         layer: name,
         shape: p.shape,

@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../run/training.js';
 import { evaluateEnsemble, type EnsembleReport } from '../pipelines/ensemble_eval.js';
-import { readJson, type PipelineRow, type PipelineSummary } from '../pipelines/pipeline_common.js';
+import type { PipelineRow, PipelineSummary } from '../pipelines/pipeline_common.js';
+import { readJson } from '../util/json.js';
 import { writeFileAtomic, makeDirs } from '../train/rundir.js';
 import { canonicalJson, renderName, withoutExecutionKeys, type EnsembleStage, type SweepPlan } from './sweep_file.js';
 

@@ -9,7 +9,8 @@ import type { RunSummary } from '../run/training.js';
 import type { EpochRecord } from '../train/hooks.js';
 import { readMetricsFile } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
-import { readJson } from './run_state.js';
+import { readJson } from '../util/json.js';
+import { markdownTable } from '../util/markdown.js';
 import { canonicalJson, flatten, resolveRunConfig, withoutExecutionKeys } from './sweep_file.js';
 import type { ManifestRun } from './sweep.js';
 import type { PipelineSummary } from '../pipelines/pipeline_common.js';
@@ -413,8 +414,7 @@ function cells(rep: Report, bold: (s: string) => string, pm: string): string[][]
 
 export function toMarkdown(rep: Report): string {
   const [head, ...body] = cells(rep, (s) => `**${s}**`, '±');
-  const line = (xs: string[]) => `| ${xs.join(' | ')} |`;
-  return [line(head), line(head.map(() => '---')), ...body.map(line)].join('\n') + '\n';
+  return markdownTable(head, body);
 }
 
 export function toCsv(rep: Report): string {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { RunSummary } from '../run/training.js';
 import { readMetricsFile, writeFileAtomic, makeDirs } from '../train/rundir.js';
 import { pipelineStarted } from '../pipelines/pipeline.js';
+import { readJson } from '../util/json.js';
 import { resolveRunConfig, runId } from './sweep_file.js';
 
 export type RunState =
@@ -14,14 +15,6 @@ export type RunState =
   | { kind: 'failed'; summary: RunSummary }
   | { kind: 'resume' }
   | { kind: 'clash'; other: string };
-
-export function readJson<T>(path: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The id of the run whose config.json is in `dir`, or a note on why it has none. */
 export function storedRunId(dir: string): string | undefined {

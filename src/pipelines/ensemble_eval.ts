@@ -14,8 +14,16 @@ import { partnerOodSets } from '../data/ood.js';
 import type { RunSummary } from '../run/training.js';
 import { ticketEvaluator } from '../run/ticket_data.js';
 import { UsageError } from '../util/errors.js';
-import { readJson } from './pipeline_common.js';
-import { applyTicket, checkCompatible, loadTicket, TicketError, type Ticket } from '../tickets/ticket.js';
+import { readJson } from '../util/json.js';
+import {
+  applyTicket,
+  checkCompatible,
+  keptWeights,
+  loadTicket,
+  TicketError,
+  weightCount,
+  type Ticket,
+} from '../tickets/ticket.js';
 
 /** What a pipeline that trains an ensemble leaves beside its members (paths relative to its directory). */
 export interface EnsembleManifest {
@@ -121,15 +129,8 @@ const BUFFER = /\.(running_mean|running_var|num_batches_tracked)$/;
 
 /** Parameters a ticket keeps: every parameter tensor, masked ones counted by their masks. */
 export function keptParameters(t: Ticket): { kept: number; dense: number } {
-  let kept = 0;
-  let dense = 0;
-  for (const [name, tensor] of t.state) {
-    if (BUFFER.test(name)) continue;
-    dense += tensor.data.length;
-    const m = t.masks.get(name);
-    kept += m ? m.reduce((a, b) => a + b, 0) : tensor.data.length;
-  }
-  return { kept, dense };
+  const names = [...t.state.keys()].filter((name) => !BUFFER.test(name));
+  return { kept: keptWeights(t, names), dense: weightCount(t, names) };
 }
 
 export function evaluateEnsemble(sources: string[], o: EnsembleOptions): EnsembleReport {

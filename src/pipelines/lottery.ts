@@ -19,11 +19,21 @@ import type { EpochRecord, Hook, StepContext } from '../train/hooks.js';
 import type { Trainer } from '../train/trainer.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
+import { accuracyCell, markdownTable } from '../util/markdown.js';
 import type { TrainConfig } from '../run/config.js';
 import { runProvenance } from '../run/provenance.js';
 import { runTraining, type RunSummary } from '../run/training.js';
 import { prunableNames, pruneTicket } from '../tickets/prune.js';
-import { cloneTicket, loadTicket, maskNonzeros, saveTicket, ticketFromModel, type Ticket } from '../tickets/ticket.js';
+import {
+  cloneTicket,
+  keptDensity,
+  loadTicket,
+  maskNonzeros,
+  saveTicket,
+  ticketFromModel,
+  weightCount,
+  type Ticket,
+} from '../tickets/ticket.js';
 
 import { LOTTERY_KINDS, type LotteryKind } from '../run/pipeline_config.js';
 export { LOTTERY_KINDS, type LotteryKind };
@@ -277,17 +287,14 @@ export function staticSparse(c: TrainConfig): TrainConfig['sparse'] {
 /** The mask of round j from the previous round's ticket, and where its training starts (SPEC §5). */
 function nextStart(s: LotterySettings, j: number, previous: Ticket, rewindFile: string) {
   const pruned = pruneTicket(cloneTicket(previous), keepOptions(s, previous, j));
-  const scope = prunableNames(pruned, s.scope);
-  const n = scope.reduce((a, name) => a + pruned.state.get(name)!.data.length, 0);
-  const kept = scope.reduce((a, name) => a + (pruned.masks.get(name)?.reduce((x, y) => x + y, 0) ?? 0), 0);
+  const density = keptDensity(pruned, prunableNames(pruned, s.scope));
   // IMP and OMP rewind the whole state to the rewind point; LTR keeps the trained weights (masked on load).
   const state = s.kind === 'ltr' ? pruned.state : loadTicket(rewindFile, { allowDense: true }).state;
-  return { density: kept / n, run: { state, masks: pruned.masks, epoch: s.rewindEpoch } };
+  return { density, run: { state, masks: pruned.masks, epoch: s.rewindEpoch } };
 }
 
 function keepOptions(s: LotterySettings, t: Ticket, j: number) {
-  const names = prunableNames(t, s.scope);
-  const n = names.reduce((a, name) => a + t.state.get(name)!.data.length, 0);
+  const n = weightCount(t, prunableNames(t, s.scope));
   const keep = s.kind === 'omp' ? n - zerosAt(n, s.density!) : roundKeep(n, s.rate, j);
   return { scope: s.scope, pruning: 'global' as const, keep };
 }
@@ -300,13 +307,9 @@ function roundRecord(j: number, summary: RunSummary, s: LotterySettings, ticket:
   if (existsSync(file)) {
     const t = loadTicket(file, { allowDense: true });
     const all = prunableNames(t, 'all');
-    const scope = prunableNames(t, s.scope);
-    const count = (names: string[]) =>
-      names.reduce((a, n) => a + (t.masks.get(n)?.reduce((x, y) => x + y, 0) ?? t.state.get(n)!.data.length), 0);
-    const size = (names: string[]) => names.reduce((a, n) => a + t.state.get(n)!.data.length, 0);
-    density = count(scope) / size(scope);
-    overall = count(all) / size(all);
-    nonzeros = t.masks.size ? maskNonzeros(t) : size(all);
+    density = keptDensity(t, prunableNames(t, s.scope));
+    overall = keptDensity(t, all);
+    nonzeros = t.masks.size ? maskNonzeros(t) : weightCount(t, all);
   }
   return {
     round: j,
@@ -324,16 +327,17 @@ function roundRecord(j: number, summary: RunSummary, s: LotterySettings, ticket:
 
 function writeRounds(dir: string, s: LotterySettings, records: RoundRecord[]): void {
   writeFileAtomic(join(dir, 'rounds.json'), JSON.stringify(records, null, 2) + '\n');
-  const pct = (m?: Metrics) => (m ? (100 * m.accuracy).toFixed(2) : '—');
-  const lines = [
-    `# ${s.kind.toUpperCase()} rounds (rate ${s.rate}, rewind epoch ${s.rewindEpoch}, scope ${s.scope}, ticket ${s.ticket})`,
-    '',
-    '| round | density (scope) | density (all prunable) | test acc % | val acc % | ticket |',
-    '|---|---|---|---|---|---|',
-    ...records.map(
-      (r) =>
-        `| ${r.round} | ${r.density.toFixed(4)} | ${r.overall_density.toFixed(4)} | ${pct(r.test)} | ${pct(r.val)} | ${r.ticket} |`,
-    ),
-  ];
-  writeFileAtomic(join(dir, 'rounds.md'), lines.join('\n') + '\n');
+  const table = markdownTable(
+    ['round', 'density (scope)', 'density (all prunable)', 'test acc %', 'val acc %', 'ticket'],
+    records.map((r) => [
+      String(r.round),
+      r.density.toFixed(4),
+      r.overall_density.toFixed(4),
+      accuracyCell(r.test),
+      accuracyCell(r.val),
+      r.ticket,
+    ]),
+  );
+  const title = `# ${s.kind.toUpperCase()} rounds (rate ${s.rate}, rewind epoch ${s.rewindEpoch}, scope ${s.scope}, ticket ${s.ticket})`;
+  writeFileAtomic(join(dir, 'rounds.md'), `${title}\n\n${table}`);
 }

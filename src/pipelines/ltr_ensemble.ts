@@ -13,9 +13,10 @@ import { runProvenance } from '../run/provenance.js';
 import { runTraining, type RunSummary } from '../run/training.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
+import { readJson } from '../util/json.js';
 import type { EnsembleManifest } from './ensemble_eval.js';
 import { RewindPoint, staticSparse } from './lottery.js';
-import { readJson, type PipelineOptions, type PipelineSummary } from './pipeline_common.js';
+import type { PipelineOptions, PipelineSummary } from './pipeline_common.js';
 import { loadTicket } from '../tickets/ticket.js';
 
 type LtrConfig = Extract<PipelineConfig, { kind: 'ltr-ensemble' }>;

@@ -2,13 +2,14 @@
 // pipeline directory with its config.json, the lottery rounds it starts with (resumed where an earlier invocation
 // stopped), steps cached as files written atomically, and summary.json with one row per table entry — the rows
 // `report` tabulates (a row's point joins the run's config, its metrics stand where a run's final metrics do).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from '../eval/metrics.js';
 import type { TrainConfig } from '../run/config.js';
 import type { LotterySettingsConfig, PipelineConfig } from '../run/pipeline_config.js';
 import type { Hook } from '../train/hooks.js';
 import { writeFileAtomic } from '../train/rundir.js';
+import { readJson } from '../util/json.js';
 import { checkLottery, runLottery, type LotterySummary, type RoundRecord } from './lottery.js';
 
 /** One entry of a pipeline's table: where it stands (e.g. target, density, method or tweaks) and its metrics. */
@@ -54,10 +55,6 @@ export interface PipelineOptions {
   haltAfter?: number;
 }
 
-export function readJson<T>(file: string): T | undefined {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
-}
-
 /** One step's result, computed once: read from `file` when an earlier invocation wrote it. */
 export function cached<T>(file: string, compute: () => T): T {
   const done = readJson<T>(file);
@@ -70,15 +67,6 @@ export function cached<T>(file: string, compute: () => T): T {
 /** The val and test metrics of a split → metrics record. */
 export function pick(m: Record<string, Metrics>): { test: Metrics; val?: Metrics } {
   return { test: m.test, ...(m.val ? { val: m.val } : {}) };
-}
-
-/** An accuracy as a table cell, in percent ('—' when absent). */
-export const accuracyCell = (m?: Metrics): string => (m ? (100 * m.accuracy).toFixed(2) : '—');
-
-/** A Markdown table of the rows' cells under the header. */
-export function markdownTable(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
 }
 
 export interface PipelineStage<Row extends PipelineRow> {

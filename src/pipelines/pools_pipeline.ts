@@ -23,10 +23,9 @@ import type { TrainConfig } from '../run/config.js';
 import { ticketEvaluator } from '../run/ticket_data.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
+import { accuracyCell, markdownTable } from '../util/markdown.js';
 import {
-  accuracyCell,
   cached,
-  markdownTable,
   lotteryStage,
   pick,
   type PipelineOptions,

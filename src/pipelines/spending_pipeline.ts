@@ -20,13 +20,12 @@ import type { RunSummary } from '../run/training.js';
 import { describeTweaks, hasTweaks, tweakName } from '../run/tweak_config.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
+import { readJson } from '../util/json.js';
+import { accuracyCell, markdownTable } from '../util/markdown.js';
 import {
-  accuracyCell,
   cached,
   lotteryStage,
-  markdownTable,
   pick,
-  readJson,
   type PipelineOptions,
   type PipelineRow,
   type PipelineSummary,

@@ -29,6 +29,7 @@ import { planBooster } from './booster.js';
 import { runProvenance } from './provenance.js';
 import { saveTicket, ticketFromModel } from '../tickets/ticket.js';
 import { errorLine, RunError, UsageError } from '../util/errors.js';
+import { markdownTable } from '../util/markdown.js';
 import type { TrainConfig } from './config.js';
 import { createModelFor } from './model_fit.js';
 import { Progress } from '../util/progress.js';
@@ -170,20 +171,31 @@ const sumOf = <T>(xs: T[], key: keyof T) => xs.reduce((a, x) => a + (x[key] as n
 function writeLayerReport(dir: RunDir, c: TrainConfig, sparse: SparseTraining): void {
   const r = sparse.layerReport();
   dir.writeJson('layer_density.json', { method: sparse.s.method, sparsity: sparse.s.sparsity, ...r });
-  const lines = [
-    `# Layer-wise density: ${c.model}, ${sparse.s.method}, sparsity ${sparse.s.sparsity} (${sparse.s.distribution})`,
-    '',
-    '| layer | shape | params | nonzeros | density | forward FLOPs/sample (dense → sparse) | runs |',
-    '|---|---|---|---|---|---|---|',
-    ...r.layers.map(
-      (l) =>
-        `| ${l.name} | ${l.shape.join('×')} | ${l.params} | ${l.nnz} | ${l.density.toFixed(4)} | ` +
-        `${l.flops_dense} → ${Math.round(l.flops_sparse)} | ${l.execution} |`,
-    ),
-    `| **total** | | ${r.layers.reduce((a, l) => a + l.params, 0)} | ${r.layers.reduce((a, l) => a + l.nnz, 0)} | ` +
-      `${r.density.toFixed(4)} | ${sumOf(r.layers, 'flops_dense')} → ${Math.round(sumOf(r.layers, 'flops_sparse'))} | |`,
-  ];
-  writeFileAtomic(join(dir.path, 'layer_density.md'), lines.join('\n') + '\n');
+  const table = markdownTable(
+    ['layer', 'shape', 'params', 'nonzeros', 'density', 'forward FLOPs/sample (dense → sparse)', 'runs'],
+    [
+      ...r.layers.map((l) => [
+        l.name,
+        l.shape.join('×'),
+        String(l.params),
+        String(l.nnz),
+        l.density.toFixed(4),
+        `${l.flops_dense} → ${Math.round(l.flops_sparse)}`,
+        l.execution,
+      ]),
+      [
+        '**total**',
+        '',
+        String(sumOf(r.layers, 'params')),
+        String(sumOf(r.layers, 'nnz')),
+        r.density.toFixed(4),
+        `${sumOf(r.layers, 'flops_dense')} → ${Math.round(sumOf(r.layers, 'flops_sparse'))}`,
+        '',
+      ],
+    ],
+  );
+  const title = `# Layer-wise density: ${c.model}, ${sparse.s.method}, sparsity ${sparse.s.sparsity} (${sparse.s.distribution})`;
+  writeFileAtomic(join(dir.path, 'layer_density.md'), `${title}\n\n${table}`);
 }
 
 /** Validates everything that can be checked before training, then trains; returns the summary. */

@@ -6,6 +6,7 @@
 // pattern IS the mask, and mask is null — no dense array of the layer's size is kept.
 import type { Kernels } from '../kernels/kernels.js';
 import type { Parameter } from '../nn/module.js';
+import { countNonzeros } from '../util/nonzeros.js';
 import { Rng } from '../util/rng.js';
 import type { TensorMap } from '../util/safetensors.js';
 import { zerosAt } from './distribution.js';
@@ -51,10 +52,7 @@ export class Masks {
 
   nnz(layer: MaskedLayer): number {
     const W = layer.param.csr;
-    if (W) return W.rowPtr[W.M];
-    let n = 0;
-    for (let i = 0; i < layer.mask!.length; i++) n += layer.mask![i];
-    return n;
+    return W ? W.rowPtr[W.M] : countNonzeros(layer.mask!);
   }
 
   /** The layer's mask as a dense 0/1 array (a new one for a compressed layer). */

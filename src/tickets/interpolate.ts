@@ -2,11 +2,17 @@
 // model (weights, biases, BatchNorm affine parameters and running statistics). The masks are the union of the
 // two (where either is active the interpolation can be nonzero); a later prune decides the final mask. Integer
 // tensors (num_batches_tracked) are B's.
-import { checkCompatible, isFloat, maskDensity, TicketError, type Ticket } from './ticket.js';
+import { AVG_FNS, type AvgFn } from './averaging.js';
+import { checkCompatible, isFloat, maskDensity, type Ticket } from './ticket.js';
 import type { TensorMap } from '../util/safetensors.js';
 
 export function interpolate(a: Ticket, b: Ticket, alpha: number): Ticket {
-  if (!(alpha >= 0 && alpha <= 1)) throw new TicketError(`interpolate: α must be in [0, 1], got ${alpha}`);
+  return interpolateWith(a, b, AVG_FNS.lerp(alpha, 'interpolate: α'), 0);
+}
+
+/** A with B merged as a step of a running average: every float tensor avgFn(B, A, n) (B the average of n
+ * tickets so far, A the next), the rest as interpolate. */
+export function interpolateWith(a: Ticket, b: Ticket, avgFn: AvgFn, n: number): Ticket {
   checkCompatible(a, b, 'interpolated tickets');
   const state: TensorMap = new Map();
   for (const [name, tb] of b.state) {
@@ -17,7 +23,7 @@ export function interpolate(a: Ticket, b: Ticket, alpha: number): Ticket {
     }
     const out = tb.data.slice();
     const x = ta.data;
-    for (let i = 0; i < out.length; i++) out[i] = alpha * x[i] + (1 - alpha) * out[i];
+    for (let i = 0; i < out.length; i++) out[i] = avgFn(out[i], x[i], n);
     state.set(name, { dtype: tb.dtype, shape: [...tb.shape], data: out });
   }
   const masks = new Map<string, Uint8Array>();

@@ -5,14 +5,16 @@
 // refreshed with one cumulative pass over the training split, scored on the validation split. The best α (ties:
 // first in pool order) is accepted when validation accuracy does not decrease (strict: only when it rises).
 // Variants: Average (pool {0.5}); the baselines SWA (α = 1/(n+1) for the n-th candidate) and EMA
-// (θ = 0.95·c + 0.05·current), merged unconditionally. Target 0 (the dense network) is never pruned.
+// (θ = 0.95·c + 0.05·current), merged unconditionally; each merge is an averaging function of averaging.ts.
+// Target 0 (the dense network) is never pruned.
 import type { Metrics } from '../eval/metrics.js';
 import { meanPredictions, metricsOf } from '../eval/predict.js';
 import type { TicketEvaluator } from './evaluate.js';
 import type { Predictions } from '../eval/predict.js';
-import { interpolate } from './interpolate.js';
+import { AVG_FNS, swaWeight, type AvgFn } from './averaging.js';
+import { interpolateWith } from './interpolate.js';
 import { prunableNames, pruneTicket, type PruneScope } from './prune.js';
-import { TicketError, type Ticket } from './ticket.js';
+import { keptWeights, TicketError, type Ticket } from './ticket.js';
 
 export const POOL_VARIANTS = ['pool', 'average', 'swa', 'ema'] as const;
 export type PoolVariant = (typeof POOL_VARIANTS)[number];
@@ -64,18 +66,33 @@ export function candidateOrder(target: number, count: number, limit?: number): n
   return limit === undefined ? out : out.slice(0, limit);
 }
 
-/** The coefficients a variant tries for the n-th candidate (1-based): the pool, {0.5}, SWA's 1/(n+1), EMA's 0.95. */
-export function variantCoefficients(s: Pick<PoolSettings, 'variant' | 'coefficients'>, n: number): number[] {
+export interface PoolStep {
+  alpha: number;
+  avgFn: AvgFn;
+}
+
+/** EMA's weight of the candidate (θ = 0.95·c + 0.05·θ). */
+const EMA_WEIGHT = 0.95;
+
+/** The merges a variant tries for the n-th candidate (1-based; n tickets are in the current one when every
+ * candidate is merged): each the candidate's weight α and its averaging function. */
+export function variantSteps(s: Pick<PoolSettings, 'variant' | 'coefficients'>, n: number): PoolStep[] {
   switch (s.variant) {
     case 'average':
-      return [0.5];
+      return [{ alpha: 0.5, avgFn: AVG_FNS.lerp(0.5) }];
     case 'swa':
-      return [1 / (n + 1)];
+      return [{ alpha: swaWeight(n), avgFn: AVG_FNS.swa() }];
     case 'ema':
-      return [0.95];
+      // The decay 1 − 0.95, not 0.05: the weights stay 0.95 and 1 − 0.95 to the bit.
+      return [{ alpha: EMA_WEIGHT, avgFn: AVG_FNS.ema(1 - EMA_WEIGHT) }];
     default:
-      return s.coefficients;
+      return s.coefficients.map((alpha) => ({ alpha, avgFn: AVG_FNS.lerp(alpha) }));
   }
+}
+
+/** The coefficients a variant tries for the n-th candidate (1-based): the pool, {0.5}, SWA's 1/(n+1), EMA's 0.95. */
+export function variantCoefficients(s: Pick<PoolSettings, 'variant' | 'coefficients'>, n: number): number[] {
+  return variantSteps(s, n).map((step) => step.alpha);
 }
 
 export function checkPoolSettings(s: PoolSettings, count: number): void {
@@ -107,11 +124,7 @@ export function lotteryPool(
   checkPoolSettings(s, count);
   const target = load(s.target);
   const dense = s.target === 0;
-  const scopeNames = prunableNames(target, s.scope);
-  const keep = scopeNames.reduce(
-    (a, n) => a + (target.masks.get(n)?.reduce((x, y) => x + y, 0) ?? target.state.get(n)!.data.length),
-    0,
-  );
+  const keep = keptWeights(target, prunableNames(target, s.scope));
   // θ's masks are the union of its two tickets', so at least the target's nonzeros are active in scope.
   const prune = (t: Ticket): Ticket => (dense ? t : pruneTicket(t, { scope: s.scope, pruning: 'global', keep }));
   const score = (t: Ticket): number => {
@@ -130,8 +143,8 @@ export function lotteryPool(
     const candidate = load(c);
     const tried: SearchRecord['tried'] = [];
     let best: { alpha: number; ticket: Ticket; val: number } | null = null;
-    for (const alpha of variantCoefficients(s, k + 1)) {
-      let theta = interpolate(candidate, current, alpha);
+    for (const { alpha, avgFn } of variantSteps(s, k + 1)) {
+      let theta = interpolateWith(candidate, current, avgFn, k + 1);
       if (s.prune === 'during') theta = prune(theta);
       const val = score(theta);
       tried.push({ alpha, val_accuracy: val });

@@ -4,6 +4,7 @@
 import { isJumpPath } from '../models/residual.js';
 import { zerosAt } from '../sparse/distribution.js';
 import { topKSegments } from '../sparse/topk.js';
+import { countNonzeros } from '../util/nonzeros.js';
 import { maskDensity, TicketError, type Ticket } from './ticket.js';
 
 /** Which weights a prune acts on: the ticket's masked weights (keeps layers a method kept dense whole), every
@@ -49,7 +50,7 @@ export function pruneTicket(t: Ticket, o: PruneOptions): Ticket {
     throw new TicketError(`prune: density must be in (0, 1], got ${o.density}`);
   const layers = scoped(t, names);
   const total = layers.reduce((a, l) => a + l.weight.length, 0);
-  const active = layers.reduce((a, l) => a + l.mask.reduce((s, v) => s + v, 0), 0);
+  const active = layers.reduce((a, l) => a + countNonzeros(l.mask), 0);
   if (o.pruning === 'global') {
     const keep = o.keep ?? total - zerosAt(total, o.density!);
     if (keep > active)
@@ -65,7 +66,7 @@ export function pruneTicket(t: Ticket, o: PruneOptions): Ticket {
     if (o.density === undefined) throw new TicketError('prune: layer-wise pruning needs a density');
     for (const l of layers) {
       const n = l.weight.length;
-      const has = l.mask.reduce((s, v) => s + v, 0);
+      const has = countNonzeros(l.mask);
       const keep = Math.min(has, n - zerosAt(n, o.density));
       setKept(t, l, topKSegments([{ scores: l.weight, candidates: l.mask }], keep, true, true)[0]);
     }

@@ -7,7 +7,9 @@
 //   CIMA θ̃¹ = θ¹, θ̃ᵗ = β·θ̃ᵗ⁻¹ + (1−β)·θᵗ (β = 0.8; the paper's orientation, β weights the previous).
 // Every float tensor is averaged (BatchNorm running statistics too: the paper's AV); integer tensors
 // (num_batches_tracked) are the latest ticket's. Masks of the superposition are the union of the tickets' since
-// the last prune, which then decides (pruneSuperposition).
+// the last prune, which then decides (pruneSuperposition). The formulas are averaging.ts' mean, activeMean, ema.
+import { nonzeroPattern } from '../util/nonzeros.js';
+import { AVG_FNS, type AvgFn } from './averaging.js';
 import type { TensorMap } from '../util/safetensors.js';
 import { pruneTicket, type PruneOptions } from './prune.js';
 import { checkCompatible, cloneTicket, isFloat, TicketError, type Ticket } from './ticket.js';
@@ -29,10 +31,14 @@ export class Superposition {
   /** CAA: per masked connection, the number of tickets it was active in since it last survived a prune. */
   readonly activeCounts = new Map<string, Uint8Array>();
   readonly beta: number;
+  /** The step of every float tensor but CAA's masked weights (which take AVG_FNS.activeMean). */
+  private readonly avgFn: AvgFn;
+  private readonly activeMean = AVG_FNS.activeMean();
 
   constructor(readonly o: SuperposeOptions) {
     this.beta = o.beta ?? 0.8;
-    if (!(this.beta >= 0 && this.beta <= 1)) throw new TicketError(`CIMA β must be in [0, 1], got ${this.beta}`);
+    const cima = AVG_FNS.ema(this.beta, 'CIMA β'); // checks β whatever the kind
+    this.avgFn = o.kind === 'cima' ? cima : AVG_FNS.mean();
   }
 
   add(ticket: Ticket): void {
@@ -40,7 +46,8 @@ export class Superposition {
     if (!this.current) {
       this.current = cloneTicket(ticket);
       if (this.o.kind === 'caa')
-        for (const [name, w] of ticket.state) if (ticket.masks.has(name)) this.activeCounts.set(name, nonzero(w.data));
+        for (const [name, w] of ticket.state)
+          if (ticket.masks.has(name)) this.activeCounts.set(name, nonzeroPattern(w.data as ArrayLike<number>));
       return;
     }
     const cur = this.current;
@@ -56,16 +63,10 @@ export class Superposition {
       const counts = this.activeCounts.get(name);
       if (this.o.kind === 'caa' && counts) {
         for (let i = 0; i < a.length; i++) {
-          const active = x[i] !== 0 ? 1 : 0;
-          a[i] = (counts[i] * a[i] + x[i]) / Math.max(1, counts[i] + active);
-          counts[i] = Math.min(255, counts[i] + active);
+          a[i] = this.activeMean(a[i], x[i], counts[i]);
+          counts[i] = Math.min(255, counts[i] + (x[i] !== 0 ? 1 : 0));
         }
-      } else if (this.o.kind === 'cima') {
-        const b = this.beta;
-        for (let i = 0; i < a.length; i++) a[i] = b * a[i] + (1 - b) * x[i];
-      } else {
-        for (let i = 0; i < a.length; i++) a[i] = ((t - 1) * a[i] + x[i]) / t;
-      }
+      } else for (let i = 0; i < a.length; i++) a[i] = this.avgFn(a[i], x[i], t - 1);
     }
     for (const [name, m] of ticket.masks) {
       const u = cur.masks.get(name);
@@ -119,12 +120,6 @@ export class Superposition {
     if (state.size === 0) throw new TicketError(`checkpoint has no running superposition (${prefix}avg.*)`);
     this.current = { state, masks, provenance };
   }
-}
-
-function nonzero(data: ArrayLike<unknown>): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < out.length; i++) out[i] = data[i] !== 0 ? 1 : 0;
-  return out;
 }
 
 /** Superposes tickets in the order given exactly as the training does: after each ticket is added, the

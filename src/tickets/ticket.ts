@@ -10,6 +10,7 @@
 import type { Metrics } from '../eval/metrics.js';
 import type { ActivationKind } from '../nn/layers/activation.js';
 import type { Module } from '../nn/module.js';
+import { countNonzeros } from '../util/nonzeros.js';
 import { readSafetensors, writeSafetensors, type SafeTensor, type TensorMap } from '../util/safetensors.js';
 
 export const TICKET_FORMAT = 'sparsetickets-ticket-1';
@@ -91,7 +92,7 @@ export function maskDensity(masks: Map<string, Uint8Array>): number {
   let kept = 0;
   let total = 0;
   for (const m of masks.values()) {
-    for (let i = 0; i < m.length; i++) kept += m[i];
+    kept += countNonzeros(m);
     total += m.length;
   }
   return total === 0 ? 1 : kept / total;
@@ -99,9 +100,29 @@ export function maskDensity(masks: Map<string, Uint8Array>): number {
 
 /** Active connections of a ticket's masks. */
 export function maskNonzeros(t: Ticket): number {
+  return keptWeights(t, t.masks.keys());
+}
+
+/** Weights the named tensors of a ticket keep: a masked one the ones of its mask, an unmasked one all. */
+export function keptWeights(t: Ticket, names: Iterable<string>): number {
+  let kept = 0;
+  for (const name of names) {
+    const m = t.masks.get(name);
+    kept += m ? countNonzeros(m) : t.state.get(name)!.data.length;
+  }
+  return kept;
+}
+
+/** Weights of the named tensors, kept or not. */
+export function weightCount(t: Ticket, names: Iterable<string>): number {
   let n = 0;
-  for (const m of t.masks.values()) for (let i = 0; i < m.length; i++) n += m[i];
+  for (const name of names) n += t.state.get(name)!.data.length;
   return n;
+}
+
+/** Kept fraction of the named tensors' weights. */
+export function keptDensity(t: Ticket, names: string[]): number {
+  return keptWeights(t, names) / weightCount(t, names);
 }
 
 export function packMask(m: Uint8Array): string {
