@@ -186,6 +186,7 @@ export async function runLottery(c: TrainConfig, s: LotterySettings, o: LotteryO
   let budget = o.haltAfter;
 
   for (let j = 0; j < rounds; j++) {
+    // --halt-after spent by the rounds this invocation trained: stop before the next one.
     if (budget !== undefined && budget <= 0) return end('interrupted');
     const name = roundName(j);
     const start = j === 0 ? undefined : nextStart(s, j, previous!, rewindFile);
