@@ -65,6 +65,7 @@ export async function runOnce(c: TrainConfig, start?: RunStart, o: RunOnceOption
   };
   const resuming = mode === 'resume';
   const run = buildRun(c, { runPath: path, start, resuming, log, hooks: o.hooks });
+  progress.restart(); // the rate counts training, not loading the data
   const resumeAt = resuming ? restore(run, path) : undefined;
   const dir = openRunDir(c, name, mode, run, o.notice);
   const end = await trainInDir(run, dir, { resumeAt, start, haltAfter: o.haltAfter, quiet: o.quiet, progress, log });
