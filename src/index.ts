@@ -3,7 +3,8 @@
  * built on it (docs/API.md has a worked example). The public API, by layer:
  *
  * - **run**: {@link train} one run from a config (what `sparsetickets train` does), {@link evaluate} tickets;
- *   the config schema and {@link runTraining} for full control.
+ *   the config schema, {@link runOnce} (one run in its directory, skipped when done, resumed when checkpointed) and
+ *   {@link buildRun} (a run's parts) for full control.
  * - **tickets**: {@link Ticket} files (PyTorch-loadable state dicts with masks and provenance) and their algebra —
  *   {@link superpose} / {@link Superposition} (CIA, CAA, CIMA), {@link interpolate}, {@link pruneTicket},
  *   {@link refreshBatchNorm} (BU) — the Sup-tickets booster {@link SupTickets}, and {@link retrainTicket}: a lottery
@@ -22,6 +23,9 @@
 // run: one training run, evaluation of tickets, configs
 export { train, evaluate, type EvaluateOptions, type EvaluateResult } from './run/api.js';
 export { runTraining, defaultRunName, type RunOptions, type RunSummary } from './run/training.js';
+export { runOnce, type RunMode, type RunOnceOptions } from './run/run_once.js';
+export { buildRun, type BuildOptions, type BuiltRun, type RunHookContext } from './run/build.js';
+export type { RunStart } from './run/start.js';
 export {
   DEFAULT_TRAIN,
   trainConfigSchema,

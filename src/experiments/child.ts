@@ -5,7 +5,7 @@
 // PID changes) or by the closed IPC channel, and the child exits at once.
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTraining } from '../run/training.js';
+import { runOnce } from '../run/run_once.js';
 import { runPipeline } from '../pipelines/pipeline.js';
 import { errorLine } from '../util/errors.js';
 import type { Hook } from '../train/hooks.js';
@@ -63,7 +63,7 @@ async function runJob(job: ChildJob): Promise<RunResult> {
     process.stderr.write(`sweep run ${job.name} (${job.id}), ${job.mode}, pid ${process.pid}\n`);
     // A pipeline resumes whatever it finds in its directory; a training run as its mode says.
     if (c.pipeline) await runPipeline(c, { hooks: () => [watchdog], log: (l) => process.stderr.write(l + '\n') });
-    else await runTraining(c, { mode: job.mode, quiet: false }, () => [watchdog]);
+    else await runOnce(c, undefined, { mode: job.mode, quiet: false, hooks: () => [watchdog] });
   } catch (e) {
     reason = errorLine(e, false);
     process.stderr.write(`sparsetickets: ${reason}\n`);

@@ -3,18 +3,15 @@
 // run twice does no work the second time and an interrupted one resumes from its checkpoints.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runDirState, type RunDirState } from '../run/run_dir.js';
 import type { RunSummary } from '../run/training.js';
 import { readMetricsFile, writeFileAtomic, makeDirs } from '../train/rundir.js';
 import { pipelineStarted } from '../pipelines/pipeline.js';
 import { readJson } from '../util/json.js';
 import { resolveRunConfig, runId } from './sweep_file.js';
 
-export type RunState =
-  | { kind: 'new' }
-  | { kind: 'done'; summary: RunSummary }
-  | { kind: 'failed'; summary: RunSummary }
-  | { kind: 'resume' }
-  | { kind: 'clash'; other: string };
+/** What the run directory says (run/run_dir.ts), or that it holds another config's run. */
+export type RunState = RunDirState | { kind: 'clash'; other: string };
 
 /** The id of the run whose config.json is in `dir`, or a note on why it has none. */
 export function storedRunId(dir: string): string | undefined {
@@ -31,14 +28,9 @@ export function runState(dir: string, id: string): RunState {
   if (!existsSync(dir)) return { kind: 'new' };
   const stored = storedRunId(dir);
   if (stored !== undefined && stored !== id) return { kind: 'clash', other: stored };
-  const summary = readJson<RunSummary>(join(dir, 'summary.json'));
-  if (summary && stored === id) {
-    if (summary.status === 'completed') return { kind: 'done', summary };
-    if (summary.status === 'failed' || summary.status === 'diverged') return { kind: 'failed', summary };
-  }
-  const started = existsSync(join(dir, 'checkpoints', 'last.safetensors')) || pipelineStarted(dir);
-  if (started && stored === id) return { kind: 'resume' };
-  return { kind: 'new' };
+  if (stored === undefined) return { kind: 'new' };
+  const state = runDirState(dir);
+  return state.kind === 'new' && pipelineStarted(dir) ? { kind: 'resume' } : state;
 }
 
 /** A run's outcome as the pool, the queue and the manifest carry it: its summary and per-epoch metrics. */

@@ -10,11 +10,10 @@
 // the LR schedule resumed at k and a fresh optimiser; LTR keeps the previous weights (masked) and rewinds only the
 // schedule. Finished rounds are never redone: re-running the pipeline resumes the round in progress from its
 // checkpoint, so an interrupted pipeline ends exactly as an uninterrupted one.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from '../eval/metrics.js';
 import { zerosAt } from '../sparse/distribution.js';
-import type { SparseTraining } from '../sparse/training.js';
 import type { EpochRecord, Hook, StepContext } from '../train/hooks.js';
 import type { Trainer } from '../train/trainer.js';
 import { writeFileAtomic } from '../train/rundir.js';
@@ -22,7 +21,9 @@ import { UsageError } from '../util/errors.js';
 import { accuracyCell, markdownTable } from '../util/markdown.js';
 import type { TrainConfig } from '../run/config.js';
 import { runProvenance } from '../run/provenance.js';
-import { runTraining, type RunSummary } from '../run/training.js';
+import type { RunHookContext } from '../run/build.js';
+import { runOnce } from '../run/run_once.js';
+import type { RunSummary } from '../run/summary.js';
 import { prunableNames, pruneTicket } from '../tickets/prune.js';
 import {
   cloneTicket,
@@ -185,88 +186,77 @@ export interface LotteryOptions {
 export async function runLottery(c: TrainConfig, s: LotterySettings, o: LotteryOptions): Promise<LotterySummary> {
   checkLottery(c, s);
   const dir = join(o.runsDir, o.name);
-  const settingsFile = join(dir, 'lottery.json');
-  if (!o.resume && existsSync(settingsFile))
-    throw new UsageError(
-      `lottery: ${dir} already holds a pipeline; pass --resume to continue it or choose another --name`,
-    );
-  if (o.resume && !existsSync(settingsFile)) throw new UsageError(`lottery --resume: ${dir} holds no pipeline`);
-  mkdirSync(dir, { recursive: true });
-  if (!o.resume) writeFileAtomic(settingsFile, JSON.stringify({ settings: s, config: c }, null, 2) + '\n');
+  openLottery(dir, c, s, o.resume);
   const log = o.log ?? (() => {});
   const rounds = s.kind === 'omp' ? 2 : s.rounds;
   const records: RoundRecord[] = [];
+  const end = (status: LotterySummary['status']) => ({ pipeline: dir, kind: s.kind, status, rounds: records });
   const rewindFile = join(dir, 'rewind.safetensors');
   let previous: Ticket | null = null;
   let budget = o.haltAfter;
-  let classes = 0;
-  const provenance = (j: number) => runProvenance(c, classes, s.kind, join(dir, roundName(j)));
 
   for (let j = 0; j < rounds; j++) {
+    // --halt-after spent by the rounds this invocation trained: stop before the next one.
+    if (budget !== undefined && budget <= 0) return end('interrupted');
     const name = roundName(j);
-    const roundDir = join(dir, name);
-    const summaryFile = join(roundDir, 'summary.json');
-    const done =
-      existsSync(summaryFile) && (JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary).status === 'completed';
-    const config: TrainConfig = {
-      ...c,
-      name,
-      runsDir: dir,
-      // Rounds after the first retrain a fixed mask: the static method, its masks given at the start.
-      sparse: j === 0 ? undefined : staticSparse(c),
-    };
-    let summary: RunSummary;
-    if (done) {
-      summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
-    } else {
-      const resume = existsSync(join(roundDir, 'checkpoints', 'last.safetensors'));
-      const start = j === 0 || resume ? undefined : nextStart(s, j, previous!, rewindFile);
-      const hooks = (sparse: () => SparseTraining | null, iteration: (epoch: number) => number): Hook[] => {
-        const out: Hook[] = [];
-        if (j === 0 && s.kind !== 'ltr')
-          out.push(new RewindPoint(rewindFile, iteration(s.rewindEpoch), () => ({ ...provenance(0), density: 1 })));
-        if (s.ticket === 'best-val')
-          out.push(
-            new BestValidation(
-              join(roundDir, 'best.safetensors'),
-              () => sparse()?.ticketMasks() ?? new Map(),
-              () => ({ ...provenance(j), density: 1 }),
-            ),
-          );
-        return out;
-      };
-      log(
-        `${o.name}: ${name} ${resume ? 'resumes' : 'starts'}${start ? ` at density ${start.density.toFixed(4)}` : ''}`,
-      );
-      if (budget !== undefined && budget <= 0)
-        return { pipeline: dir, kind: s.kind, status: 'interrupted', rounds: records };
-      let steps = 0;
-      const counter: Hook = { name: 'step-counter', afterStep: () => void steps++ };
-      summary = await runTraining(
-        config,
-        { mode: resume ? 'resume' : 'overwrite', quiet: o.quiet, haltAfter: budget, start: start?.run },
-        (ctx) => {
-          classes = ctx.classes;
-          return [
-            ...hooks(
-              () => ctx.sparse,
-              (epoch) => epoch * ctx.itersPerEpoch,
-            ),
-            counter,
-            ...(o.hooks?.() ?? []),
-          ];
-        },
-      );
-      if (budget !== undefined) budget -= steps;
-    }
+    const start = j === 0 ? undefined : nextStart(s, j, previous!, rewindFile);
+    let steps = 0;
+    const counter: Hook = { name: 'step-counter', afterStep: () => void steps++ };
+    const summary = await runOnce(roundConfig(c, dir, j), start?.run, {
+      quiet: o.quiet,
+      haltAfter: budget,
+      onBegin: (action) =>
+        log(
+          `${o.name}: ${name} ${action}${start && action === 'starts' ? ` at density ${start.density.toFixed(4)}` : ''}`,
+        ),
+      hooks: (ctx) => [...roundHooks(c, s, dir, j, ctx), counter, ...(o.hooks?.() ?? [])],
+    });
+    if (budget !== undefined) budget -= steps;
     const ticketFile = s.ticket === 'best-val' ? 'best.safetensors' : 'model.safetensors';
-    const record = roundRecord(j, summary, s, join(name, ticketFile), dir);
-    records.push(record);
+    records.push(roundRecord(j, summary, s, join(name, ticketFile), dir));
     writeRounds(dir, s, records);
-    if (summary.status !== 'completed') return { pipeline: dir, kind: s.kind, status: 'interrupted', rounds: records };
+    if (summary.status !== 'completed') return end('interrupted');
     previous = loadTicket(join(dir, name, ticketFile), { allowDense: true });
   }
-  return { pipeline: dir, kind: s.kind, status: 'completed', rounds: records };
+  return end('completed');
+}
+
+/** The pipeline directory with its lottery.json: a new pipeline's settings, or those a continued one stored. */
+function openLottery(dir: string, c: TrainConfig, s: LotterySettings, resume?: boolean): void {
+  const settingsFile = join(dir, 'lottery.json');
+  if (!resume && existsSync(settingsFile))
+    throw new UsageError(
+      `lottery: ${dir} already holds a pipeline; pass --resume to continue it or choose another --name`,
+    );
+  if (resume && !existsSync(settingsFile)) throw new UsageError(`lottery --resume: ${dir} holds no pipeline`);
+  mkdirSync(dir, { recursive: true });
+  if (!resume) writeFileAtomic(settingsFile, JSON.stringify({ settings: s, config: c }, null, 2) + '\n');
+}
+
+/** Round j's run: the recipe in round-NN of the pipeline directory; rounds after the first retrain a fixed mask
+ * (the static method, its masks given at the start). */
+function roundConfig(c: TrainConfig, dir: string, j: number): TrainConfig {
+  return { ...c, name: roundName(j), runsDir: dir, sparse: j === 0 ? undefined : staticSparse(c) };
+}
+
+/** Round 0 of IMP and OMP keeps the rewind point; with --ticket best-val every round keeps its best weights. */
+function roundHooks(c: TrainConfig, s: LotterySettings, dir: string, j: number, ctx: RunHookContext): Hook[] {
+  const provenance = (round: number) => ({
+    ...runProvenance(c, ctx.classes, s.kind, join(dir, roundName(round))),
+    density: 1,
+  });
+  const out: Hook[] = [];
+  if (j === 0 && s.kind !== 'ltr')
+    out.push(new RewindPoint(join(dir, 'rewind.safetensors'), s.rewindEpoch * ctx.itersPerEpoch, () => provenance(0)));
+  if (s.ticket === 'best-val')
+    out.push(
+      new BestValidation(
+        join(dir, roundName(j), 'best.safetensors'),
+        () => ctx.sparse?.ticketMasks() ?? new Map(),
+        () => provenance(j),
+      ),
+    );
+  return out;
 }
 
 export function staticSparse(c: TrainConfig): TrainConfig['sparse'] {

@@ -77,6 +77,27 @@ export interface PipelineStage<Row extends PipelineRow> {
   finish(rows: Row[], status: PipelineSummary['status']): PipelineSummary<Row>;
 }
 
+/** The pipeline's directory <runsDir>/<name>, created with its config.json the first time. */
+export function openPipelineDir(c: TrainConfig): { dir: string; name: string } {
+  const name = c.name ?? `${c.model}-${c.dataset}-${c.pipeline!.kind}-s${c.seed}`;
+  const dir = join(c.runsDir, name);
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, 'config.json')))
+    writeFileAtomic(join(dir, 'config.json'), JSON.stringify(c, null, 2) + '\n');
+  return { dir, name };
+}
+
+/** Writes the pipeline's summary.json (its time counted from `started`, a performance.now()) and returns it. */
+export function writePipelineSummary<Row extends PipelineRow>(
+  dir: string,
+  p: Omit<PipelineSummary<Row>, 'wall_seconds'> & { started: number },
+): PipelineSummary<Row> {
+  const { status, kind, started, rounds, rows } = p;
+  const s = { status, kind, wall_seconds: (performance.now() - started) / 1000, rounds, rows };
+  writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
+  return s;
+}
+
 /** Opens the pipeline directory (config.json the first time) and runs or resumes its lottery rounds; an
  * interrupted lottery has already written the interrupted summary. */
 export async function lotteryStage<Row extends PipelineRow>(
@@ -88,11 +109,7 @@ export async function lotteryStage<Row extends PipelineRow>(
   const { pipeline: _, ...recipe } = c;
   checkLottery(recipe, lotterySettings);
   const kind = c.pipeline!.kind;
-  const name = c.name ?? `${c.model}-${c.dataset}-${kind}-s${c.seed}`;
-  const dir = join(c.runsDir, name);
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(dir, 'config.json')))
-    writeFileAtomic(join(dir, 'config.json'), JSON.stringify(c, null, 2) + '\n');
+  const { dir, name } = openPipelineDir(c);
   const lottery = await runLottery(
     recipe,
     { ...lotterySettings },
@@ -106,11 +123,8 @@ export async function lotteryStage<Row extends PipelineRow>(
       haltAfter: o.haltAfter,
     },
   );
-  const finish = (rows: Row[], status: PipelineSummary['status']): PipelineSummary<Row> => {
-    const s = { status, kind, wall_seconds: (performance.now() - started) / 1000, rounds: lottery.rounds, rows };
-    writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
-    return s;
-  };
+  const finish = (rows: Row[], status: PipelineSummary['status']): PipelineSummary<Row> =>
+    writePipelineSummary(dir, { status, kind, started, rounds: lottery.rounds, rows });
   if (lottery.status !== 'completed') finish([], 'interrupted');
   return { dir, name, lottery, finish };
 }

@@ -21,6 +21,7 @@ import type { Metrics } from '../eval/metrics.js';
 import type { PipelineConfig, PoolVariant } from '../run/pipeline_config.js';
 import type { TrainConfig } from '../run/config.js';
 import { ticketEvaluator } from '../run/ticket_data.js';
+import type { TicketEvaluator } from '../tickets/evaluate.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
 import { accuracyCell, markdownTable } from '../util/markdown.js';
@@ -32,7 +33,7 @@ import {
   type PipelineRow,
   type PipelineSummary,
 } from './pipeline_common.js';
-import { checkLottery } from './lottery.js';
+import { checkLottery, type RoundRecord } from './lottery.js';
 import {
   candidateOrder,
   checkPoolSettings,
@@ -131,26 +132,7 @@ export async function runPoolsPipeline(c: TrainConfig, o: PipelineOptions = {}):
       const file = join(poolsDir, `${variant}-${tag}`);
       const r = cached<PooledResult>(`${file}.json`, () => {
         log(`${name}: ${variant} of ticket ${j}`);
-        const result = lotteryPool(rounds.length, load, poolSettings(p, j, variant), ev, log);
-        const metrics = ev.evaluate(result.ticket);
-        result.ticket.provenance = {
-          ...load(j).provenance,
-          density: result.ticket.provenance.density,
-          kind: variant === 'pool' ? 'lottery-pool' : variant,
-          ingredients: result.ingredients.map((i) => rounds[i].ticket),
-          operation: `${variant} over ${dir} (target ${j}, prune ${p.pools.prune}${p.pools.strict ? ', strict' : ''})`,
-          metrics,
-        };
-        saveTicket(`${file}.safetensors`, result.ticket);
-        return {
-          target: j,
-          variant,
-          ingredients: result.ingredients,
-          start_val: result.start_val,
-          metrics,
-          seconds_per_candidate: result.seconds_per_candidate,
-          log: result.log,
-        };
+        return pool({ dir, p, rounds, load, ev, log }, j, variant, `${file}.safetensors`);
       });
       const corr =
         variant === 'pool'
@@ -174,6 +156,40 @@ export async function runPoolsPipeline(c: TrainConfig, o: PipelineOptions = {}):
     writeFileAtomic(join(dir, 'pools.md'), poolsTable(rows));
   }
   return finish(rows, 'completed');
+}
+
+interface PoolSearch {
+  dir: string;
+  p: LotteryPoolsConfig;
+  rounds: RoundRecord[];
+  load: (i: number) => Ticket;
+  ev: TicketEvaluator;
+  log: (line: string) => void;
+}
+
+/** A pool variant's search for target j: its ticket saved with its provenance (to `file`), and its result. */
+function pool(s: PoolSearch, j: number, variant: PoolVariant, file: string): PooledResult {
+  const { dir, p, rounds, load, ev } = s;
+  const result = lotteryPool(rounds.length, load, poolSettings(p, j, variant), ev, s.log);
+  const metrics = ev.evaluate(result.ticket);
+  result.ticket.provenance = {
+    ...load(j).provenance,
+    density: result.ticket.provenance.density,
+    kind: variant === 'pool' ? 'lottery-pool' : variant,
+    ingredients: result.ingredients.map((i) => rounds[i].ticket),
+    operation: `${variant} over ${dir} (target ${j}, prune ${p.pools.prune}${p.pools.strict ? ', strict' : ''})`,
+    metrics,
+  };
+  saveTicket(file, result.ticket);
+  return {
+    target: j,
+    variant,
+    ingredients: result.ingredients,
+    start_val: result.start_val,
+    metrics,
+    seconds_per_candidate: result.seconds_per_candidate,
+    log: result.log,
+  };
 }
 
 function poolsTable(rows: PoolsRow[]): string {

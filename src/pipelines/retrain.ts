@@ -11,7 +11,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { architectureOf, describeArchitecture, EXTRA_SKIP_MODELS } from '../models/index.js';
 import { validateConfig, type TrainConfig } from '../run/config.js';
 import type { RunStart } from '../run/start.js';
-import { runTraining, type RunSummary } from '../run/training.js';
+import { runOnce, type RunMode, type RunOnceOptions } from '../run/run_once.js';
+import type { RunSummary } from '../run/summary.js';
 import { describeTweaks, tweakName, type TweakSet } from '../run/tweak_config.js';
 import type { Hook } from '../train/hooks.js';
 import { UsageError } from '../util/errors.js';
@@ -80,10 +81,13 @@ export interface RetrainOptions {
   expect?: { model?: string; width?: number };
   threads?: number;
   backend?: TrainConfig['backend'];
-  mode?: 'fresh' | 'overwrite' | 'resume';
+  /** As runOnce's (default fresh: a retraining that exists is refused unless overwrite or resume). */
+  mode?: RunMode;
   quiet?: boolean;
   haltAfter?: number;
   hooks?: () => Hook[];
+  /** Told, before any work, whether the retraining starts or resumes (not when it has finished). */
+  onBegin?: RunOnceOptions['onBegin'];
 }
 
 /** The run a retraining is: its config, start and provenance. Every problem is a usage error, before work. */
@@ -177,15 +181,12 @@ export async function retrainTicket(path: string, o: RetrainOptions): Promise<Ru
       description: note,
     }),
   };
-  return runTraining(
-    config,
-    {
-      mode: o.mode ?? 'fresh',
-      quiet: o.quiet,
-      haltAfter: o.haltAfter,
-      start,
-      provenance: { ingredients: [src.ticketFile], operation: note },
-    },
-    () => [report, ...(o.hooks?.() ?? [])],
-  );
+  return runOnce(config, start, {
+    mode: o.mode ?? 'fresh',
+    quiet: o.quiet,
+    haltAfter: o.haltAfter,
+    provenance: { ingredients: [src.ticketFile], operation: note },
+    hooks: () => [report, ...(o.hooks?.() ?? [])],
+    onBegin: o.onBegin,
+  });
 }

@@ -9,18 +9,15 @@
 //   eval-<tweaks>-NN.json                           the suite's Hessian / activation sparsity of that ticket
 //   spending.md, summary.json                       one row per (target, tweak set): what `report` tabulates
 // Finished retrainings are never redone; an interrupted one resumes from its checkpoint.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSuite, type SuiteMetric, type SuiteReport } from '../eval/suite.js';
 import { EXTRA_SKIP_MODELS } from '../models/index.js';
 import type { TrainConfig } from '../run/config.js';
 import type { PipelineConfig } from '../run/pipeline_config.js';
 import { ticketEvaluator } from '../run/ticket_data.js';
-import type { RunSummary } from '../run/training.js';
 import { describeTweaks, hasTweaks, tweakName } from '../run/tweak_config.js';
 import { writeFileAtomic } from '../train/rundir.js';
 import { UsageError } from '../util/errors.js';
-import { readJson } from '../util/json.js';
 import { accuracyCell, markdownTable } from '../util/markdown.js';
 import {
   cached,
@@ -108,21 +105,17 @@ export async function runSpendingPipeline(
         continue;
       }
       const run = `${tweaks.replace(/\+/g, '_')}-${String(j).padStart(2, '0')}`;
-      const runDir = join(dir, 'retrain', run);
-      let summary = readJson<RunSummary>(join(runDir, 'summary.json'));
-      if (summary?.status !== 'completed') {
-        log(`${name}: round ${j} retrained with ${describeTweaks(t)}`);
-        summary = await retrainTicket(join(dir, rounds[j].ticket), {
-          tweaks: t,
-          rewindEpoch: rewind,
-          name: run,
-          runsDir: join(dir, 'retrain'),
-          mode: existsSync(join(runDir, 'checkpoints', 'last.safetensors')) ? 'resume' : 'overwrite',
-          quiet: o.quiet,
-          hooks: o.hooks,
-        });
-        if (summary.status !== 'completed') return finish(rows, 'interrupted');
-      }
+      const summary = await retrainTicket(join(dir, rounds[j].ticket), {
+        tweaks: t,
+        rewindEpoch: rewind,
+        name: run,
+        runsDir: join(dir, 'retrain'),
+        mode: 'once',
+        quiet: o.quiet,
+        hooks: o.hooks,
+        onBegin: () => log(`${name}: round ${j} retrained with ${describeTweaks(t)}`),
+      });
+      if (summary.status !== 'completed') return finish(rows, 'interrupted');
       rows.push({ point, metrics: pick(summary.final), ticket: join('retrain', run, 'model.safetensors') });
     }
   }
