@@ -1,3 +1,4 @@
+/* global module */
 // The layer rule of docs/ARCHITECTURE.md, checked by `npm run lint:layers` (CI): imports point down only, and
 // folders of one rank do not import each other. Lowest first.
 const LAYERS = [
