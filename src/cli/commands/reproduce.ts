@@ -105,7 +105,16 @@ async function runTables(
   settings: ExecutionSettings,
   json: boolean,
 ): Promise<void> {
-  const refused = tables.flatMap((t) => parts.get(t)!.filter((p) => p.preset.unavailable));
+  // Refused presets once each, with the union of the runs the tables would take from them.
+  const refusedBy = new Map<string, TablePart>();
+  for (const p of tables.flatMap((t) => parts.get(t)!.filter((x) => x.preset.unavailable))) {
+    const have = refusedBy.get(p.preset.path);
+    refusedBy.set(p.preset.path, {
+      ...p,
+      runs: have ? p.preset.runs.filter((r) => have.runs.includes(r) || p.runs.includes(r)) : p.runs,
+    });
+  }
+  const refused = [...refusedBy.values()];
   const runnable = tables.flatMap((t) => parts.get(t)!.filter((p) => !p.preset.unavailable));
   if (!settings.dryRun && runnable.length === 0) {
     const p = refused[0].preset;
