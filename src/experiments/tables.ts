@@ -429,10 +429,13 @@ export interface HoursEstimate {
   hours: number | null;
   /** Models of the runs the table has no time for. */
   untimed: string[];
+  /** Models whose time is an estimate rather than a measurement, with how it was made. */
+  estimated: string[];
 }
 
 export function estimateHours(runs: { config: Raw; ensembles?: Raw }[], times: StepTimeTable): HoursEstimate {
   let hours = 0;
+  const estimated = new Set<string>();
   const untimed = new Set<string>();
   for (const r of runs) {
     const model = String(r.config.model);
@@ -444,8 +447,9 @@ export function estimateHours(runs: { config: Raw; ensembles?: Raw }[], times: S
     const cost = runCost(r.config);
     if (r.ensembles) cost.forwardSamples += ensembleStageCost(r.config, r.ensembles);
     hours += hoursOf(cost, t.ms, t.batch);
+    if (t.note) estimated.add(`${model} (${t.note})`);
   }
-  return { hours: untimed.size ? null : hours, untimed: [...untimed] };
+  return { hours: untimed.size ? null : hours, untimed: [...untimed], estimated: [...estimated] };
 }
 
 /** The runs of a table's parts with their sweep's ensembles stage, each once (tables share presets). */
@@ -470,6 +474,8 @@ export interface TableLine {
   cpuHours: number | null;
   gpuHours: number | null;
   untimed: string[];
+  /** 'cpu: model (how)' for times that are estimates. */
+  estimated: string[];
 }
 
 export function tableLine(t: PaperTable, parts: TablePart[], cpu: StepTimeTable, gpu: StepTimeTable): TableLine {
@@ -483,6 +489,7 @@ export function tableLine(t: PaperTable, parts: TablePart[], cpu: StepTimeTable,
     cpuHours: c.hours,
     gpuHours: g.hours,
     untimed: [...new Set([...c.untimed, ...g.untimed])],
+    estimated: [...c.estimated.map((e) => `CPU ${e}`), ...g.estimated.map((e) => `GPU ${e}`)],
   };
 }
 
@@ -536,6 +543,8 @@ export function formatTableLines(
     'runs at the dense step time); a run that several tables share counts once in "all".\n';
   const untimed = [...new Set([...lines, ...(all ? [all] : [])].flatMap((l) => l.untimed))];
   if (untimed.length) out += `—: no step time for ${untimed.join(', ')} (not in the zoo, or not measured).\n`;
+  const estimated = [...new Set([...lines, ...(all ? [all] : [])].flatMap((l) => l.estimated))];
+  if (estimated.length) out += `Estimated, not measured, step times: ${estimated.join('; ')}.\n`;
   for (const l of lines) {
     if (l.table.rows) out += `table ${l.table.id}: its rows are ${l.table.rows.describe}\n`;
     for (const p of l.parts)
