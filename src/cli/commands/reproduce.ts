@@ -168,13 +168,14 @@ async function runTables(
     if (outcome) outcomes.set(preset.path, outcome);
     if (outcome?.interrupted) break;
   }
-  for (const p of refused) {
-    process.stdout.write(
-      `sweep ${p.preset.sweep}: ${p.runs.length} runs, refused: ${p.preset.unavailable}\n` +
-        p.runs.map((r) => `  ${r.name}  refused\n`).join(''),
-    );
+  if (settings.dryRun) {
+    for (const p of refused)
+      process.stdout.write(
+        `sweep ${p.preset.sweep}: ${p.runs.length} runs, refused: ${p.preset.unavailable}\n` +
+          p.runs.map((r) => `  ${r.name}  refused\n`).join(''),
+      );
+    return;
   }
-  if (settings.dryRun) return;
   // One report per table, over the run directories of its rows (a whole sweep's when the table has all of it:
   // its ensembles stage's results too).
   let failed: SweepOutcome | undefined;
@@ -203,8 +204,8 @@ async function runTables(
     if (!settings.quiet) process.stderr.write(`reproduce: Table ${t.id}: report in ${w.dir}/report.html\n`);
     process.stdout.write(json ? toJson(rep) : `## ${paper} Table ${t.id}: ${t.title}\n\n${toMarkdown(rep)}\n`);
   }
-  if (failed) finishSweep('reproduce', failed);
   for (const p of refused) process.stderr.write(`reproduce: ${p.preset.file} was not run: ${p.preset.unavailable}\n`);
+  if (failed) finishSweep('reproduce', failed);
 }
 
 export const reproduceCommand = {
