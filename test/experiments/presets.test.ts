@@ -177,7 +177,7 @@ export const PAPER_SETTINGS: SettingsRow[] = [
       'schedule.warmupEpochs': 5,
       'loss.labelSmoothing': 0.1,
     },
-    values: { 'sparse.sparsity': [undefined, 0.8, 0.9] },
+    values: { 'sparse.sparsity': [undefined, 0.8, 0.9], seed: [0] },
   },
   {
     cite: 'Sup-tickets appendix B.2 Table 8: Sup-tickets on ImageNet',
@@ -280,7 +280,7 @@ export const PAPER_SETTINGS: SettingsRow[] = [
       'pipeline.lottery.rate': 0.2,
       'pipeline.lottery.rewindEpoch': 5,
     },
-    values: { model: ['resnet18-imagenet', 'resnet34-imagenet'] },
+    values: { model: ['resnet18-imagenet', 'resnet34-imagenet'], seed: [0] },
     runs: 2,
   },
   // ---- FreeTickets (papers/freetickets.txt) -------------------------------------------------------------------
@@ -375,7 +375,7 @@ export const PAPER_SETTINGS: SettingsRow[] = [
       'sparse.dropFraction': 0.5,
       'sparse.dropSchedule': 'cosine',
     },
-    values: { epochs: [200, 170, 310], 'booster.members': [undefined, 2, 4] },
+    values: { epochs: [200, 170, 310], 'booster.members': [undefined, 2, 4], seed: [0, 1] },
     runs: 2 + 2,
   },
   {
@@ -601,9 +601,12 @@ function preset(key: string): LoadedPreset {
 }
 
 /** Every problem of a preset set against the settings rows (empty: they agree). */
-export function settingsProblems(load: (key: string) => LoadedPreset = preset): string[] {
+export function settingsProblems(
+  load: (key: string) => LoadedPreset = preset,
+  rows: SettingsRow[] = PAPER_SETTINGS,
+): string[] {
   const problems: string[] = [];
-  for (const row of PAPER_SETTINGS) {
+  for (const row of rows) {
     const runs = row.presets.flatMap((p) => {
       const l = load(p);
       return l.runs.map((r) => ({ preset: p, name: r.name, c: flat(r.config, l.ensembles) }));
@@ -664,37 +667,42 @@ test('presets: every full preset has the papers’ settings (PAPER_SETTINGS)', (
 });
 
 test('presets: changing any one setting of a preset fails the settings check', () => {
-  // For each settings row, change one expected value in the first matching run of its first preset: the check
-  // must report it.
+  // For every setting a row names (expected values and value sets), change it in one matching run of each of the
+  // row's presets: the check must report that setting.
+  let changed = 0;
   for (const [i, row] of PAPER_SETTINGS.entries()) {
-    const key = Object.keys(row.expect ?? {}).find((k) => row.expect![k] !== undefined);
-    if (!key) continue;
-    const target = row.presets[0];
-    const mutated = (k: string): LoadedPreset => {
-      const l = preset(k);
-      if (k !== target) return l;
-      const runs = l.runs.map((r) => ({ ...r, config: structuredClone(r.config) }));
-      const run = runs.find((r) =>
-        Object.entries(row.where ?? {}).every(([wk, cond]) => matches(cond, flat(r.config, l.ensembles)[wk])),
-      )!;
-      // ensembles.* settings live on the sweep, the others on the run.
-      if (key.startsWith('ensembles.')) {
-        const e = structuredClone(l.ensembles ?? {}) as Flat;
-        e[key.slice('ensembles.'.length)] = 999;
-        return { ...l, runs, ensembles: e };
+    const keys = [
+      ...Object.keys(row.expect ?? {}).filter((k) => row.expect![k] !== undefined),
+      ...Object.keys(row.values ?? {}),
+    ];
+    for (const key of keys)
+      for (const target of row.presets) {
+        const l = preset(target);
+        const index = l.runs.findIndex((r) =>
+          Object.entries(row.where ?? {}).every(([wk, cond]) => matches(cond, flat(r.config, l.ensembles)[wk])),
+        );
+        if (index < 0) continue;
+        const mutated = (k: string): LoadedPreset => {
+          if (k !== target) return preset(k);
+          // ensembles.* settings belong to the sweep, the others to the run.
+          if (key.startsWith('ensembles.'))
+            return { ...l, ensembles: { ...(l.ensembles ?? {}), [key.slice('ensembles.'.length)]: 999 } };
+          const runs = l.runs.map((r, j) => (j === index ? { ...r, config: structuredClone(r.config) } : r));
+          const parts = key.split('.');
+          let at = runs[index].config as Flat;
+          for (const p of parts.slice(0, -1)) at = (at[p] = { ...((at[p] as Flat | undefined) ?? {}) }) as Flat;
+          at[parts[parts.length - 1]] = 999;
+          return { ...l, runs };
+        };
+        const problems = settingsProblems(mutated, [row]);
+        assert.ok(
+          problems.some((p) => p.includes(key)),
+          `row ${i} (${row.cite}): changing ${key} in a run of ${target} went unnoticed`,
+        );
+        changed++;
       }
-      const parts = key.split('.');
-      let at = run.config as Flat;
-      for (const p of parts.slice(0, -1)) at = (at[p] ??= {}) as Flat;
-      at[parts[parts.length - 1]] = 999;
-      return { ...l, runs };
-    };
-    const problems = settingsProblems(mutated);
-    assert.ok(
-      problems.some((p) => p.includes(key)),
-      `row ${i} (${row.cite}): changing ${key} of ${target} went unnoticed`,
-    );
   }
+  assert.ok(changed > 150, `only ${changed} settings were changed`);
 });
 
 /** Runs the CLI without waiting for the others (two at a time: the machine has two cores). */
