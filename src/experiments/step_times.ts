@@ -16,9 +16,9 @@ export interface StepTimeTable {
 }
 
 /** This project's engine on this project's machine: `sparsetickets bench --model M --batch 128 --threads 2
- * --steps 2 --warmup 1 --json` (dense step, median of 2), 2-core AMD EPYC (Zen 5, AVX-512), while other jobs
- * shared the two cores (load average about 11): slower than the idle machine of docs/BENCHMARKS.md (vgg16 1004 ms,
- * resnet18 1931 ms there). */
+ * --steps 2 --warmup 1 --json` (dense step, median of 2; the smaller of two passes), 2-core AMD EPYC (Zen 5,
+ * AVX-512), while other jobs shared the two cores (load average 8-11): several times slower than the idle machine
+ * of docs/BENCHMARKS.md (vgg16 1004 ms, resnet18 1931 ms there). */
 export const CPU_STEP_TIMES: StepTimeTable = {
   device: 'CPU (this machine, 2 threads)',
   source:
@@ -30,7 +30,7 @@ export const CPU_STEP_TIMES: StepTimeTable = {
     resnet18: { ms: 12911, batch: 128 },
     resnet34: { ms: 40632, batch: 128 },
     resnet50: { ms: 41781, batch: 128 },
-    mobilenet: { ms: 3695, batch: 128 },
+    mobilenet: { ms: 3229, batch: 128 },
     'wrn-28-10': { ms: 145552, batch: 128 },
     // Not in the zoo: the zoo counterpart's time × the forward-FLOPs ratio (ImageNet at 224×224: ResNet-18 3.64,
     // ResNet-34 7.34, ResNet-50 8.18 GFLOPs a sample, multiplies + adds; the CIFAR ones 1.11, 2.32, 2.61;

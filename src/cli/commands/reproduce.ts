@@ -92,8 +92,10 @@ function measureCpu(models: string[], threads: number, quiet: boolean): StepTime
   }
   return {
     device: CPU_STEP_TIMES.device,
-    source: `sparsetickets bench --batch 128 --threads ${threads} --steps 2, timed now on this machine`,
-    models: measured,
+    source:
+      `sparsetickets bench --batch 128 --threads ${threads} --steps 2, timed now on this machine: ` +
+      `${Object.keys(measured).join(', ') || 'no zoo model'}; the other models as recorded (step_times.ts)`,
+    models: { ...CPU_STEP_TIMES.models, ...measured },
   };
 }
 
