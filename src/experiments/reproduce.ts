@@ -1,12 +1,15 @@
 // Reproduce presets: for each paper of the mission, sweep files shipped with the package in configs/<paper>/
 // at three scales: tiny (a smoke run of a few minutes, run by CI), small (the reduced scale this project's
-// docs/RESULTS.md reports) and full (the paper's own settings).
+// docs/RESULTS.md reports) and full (the paper's own settings: for the four papers a set of tables, each the runs
+// of presets in configs/<paper>/full/, experiments/tables.ts).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../util/errors.js';
 
-export const CONFIGS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'configs');
+/** Where the presets are: the package's configs/, or SPARSETICKETS_CONFIGS (a copy to edit, a test's). */
+export const CONFIGS_DIR =
+  process.env.SPARSETICKETS_CONFIGS || join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'configs');
 export const PAPERS = ['sparse-core', 'suptickets', 'lottery-pools', 'freetickets', 'spending'] as const;
 export const SCALES = ['tiny', 'small', 'full'] as const;
 export type Scale = (typeof SCALES)[number];

@@ -81,6 +81,13 @@ const scheduleSchema = z
       value: 'F,F',
       description: 'multistep milestones as fractions of training',
     }),
+    milestoneEpochs: setting(z.array(z.number().int().nonnegative()).min(1).optional(), {
+      group: 'schedule',
+      value: 'E,E',
+      // As the papers' code steps torch's MultiStepLR once an epoch, e.g. [int(0.5·E), int(0.75·E)].
+      description:
+        'multistep drops at whole epochs instead (0-based: the rate changes as epoch E starts; with a booster, epochs of its normal phase)',
+    }),
     gamma: setting(positive.default(0.1), { group: 'schedule', value: 'G', description: 'multistep factor' }),
     warmupEpochs: setting(z.number().min(0).default(0), {
       group: 'schedule',
@@ -323,7 +330,11 @@ export function mergeConfig(base: Record<string, unknown>, over: Record<string, 
 /** Validates a config; every problem is listed with its path in one UsageError. */
 export function validateConfig(raw: Record<string, unknown>, where: string): TrainConfig {
   const r = trainConfigSchema.safeParse(raw);
-  const unused = [...sparseWithoutMethod(raw), ...skipsWithoutBlocks(raw)];
+  const unused = [
+    ...sparseWithoutMethod(raw),
+    ...skipsWithoutBlocks(raw),
+    ...(r.success ? milestonesAfterEnd(r.data) : []),
+  ];
   const infinite = nonFiniteNumbers(raw);
   if (r.success && unused.length === 0 && infinite.length === 0) return r.data;
   const problems = [
@@ -344,6 +355,13 @@ function nonFiniteNumbers(v: unknown, path: string[] = []): string[] {
     return Number.isFinite(v) ? [] : [`${path.join('.') || '(top level)'}: must be a finite number, got ${v}`];
   if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => nonFiniteNumbers(x, [...path, k]));
   return [];
+}
+
+/** A drop at or after the last epoch never happens: a typo in a preset that would go unnoticed for days. */
+function milestonesAfterEnd(c: TrainConfig): string[] {
+  return (c.schedule.milestoneEpochs ?? [])
+    .filter((e) => e >= c.epochs)
+    .map((e) => `schedule.milestoneEpochs: epoch ${e} is not before the end of the run (epochs ${c.epochs})`);
 }
 
 /** Extra skips on a model without BasicBlocks (SPEC §9: Bottleneck and other blocks are unchanged). */

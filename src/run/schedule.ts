@@ -25,7 +25,9 @@ export function makeSchedule(c: TrainConfig, itersPerEpoch: number, epochs = c.e
           ? cyclicTriangle(s.lowLr, s.highLr, s.cycleEpochs, itersPerEpoch)
           : multistep(
               c.optimizer.lr,
-              s.milestones.map((f) => Math.round(f * total)),
+              s.milestoneEpochs
+                ? s.milestoneEpochs.map((e) => e * itersPerEpoch)
+                : s.milestones.map((f) => Math.round(f * total)),
               s.gamma,
             );
   return s.warmupEpochs > 0 ? warmup(base, Math.round(s.warmupEpochs * itersPerEpoch)) : base;
