@@ -1,0 +1,163 @@
+// The masks hook (DESIGN.md; STYLE §3): the mask discipline of every step — gradients of pruned weights zeroed before
+// the optimiser step, weights and optimiser state masked after it (SPEC §4) — and, where the update schedule says,
+// the method's update by its updater: gradual pruning, then prune-and-grow of every layer not kept dense through the
+// one core (layer_update.ts). A booster asks it for pauses and explorations through UpdateRequests.
+import type { Kernels } from '../kernels/kernels.js';
+import type { Hook, StepContext } from '../train/hooks.js';
+import type { DrawPurpose, GrowthCriteria } from './growth.js';
+import { pruneAndGrowLayer, type LayerUpdateContext } from './layer_update.js';
+import type { Masks } from './masks.js';
+import type { Growth } from './method.js';
+import { explorationUpdater, type MaskUpdater } from './updaters.js';
+import type { UpdateSchedule, UpdateTimetable } from './update_schedule.js';
+
+export interface UpdateRecord {
+  iteration: number;
+  /** A booster's exploration (Sup-tickets' cycle start, EDST's phase change) rather than a regular update. */
+  exploration?: boolean;
+  dropFraction: number;
+  /** GraNet/GMP: the global sparsity the pruning step aimed at. */
+  targetSparsity?: number;
+  dropped: number;
+  grown: number;
+  density: number;
+}
+
+/** Criteria of a booster's exploration: the base method's drop and growth ('base'), or magnitude drop and
+ * gradient growth whatever the base ('code', what the Sup-tickets and FreeTickets code does). */
+export type ExplorationCriteria = 'base' | 'code';
+
+/** What a booster asks of the sparse method's masks (DESIGN.md: "asks the sparse hook for an exploration or a
+ * pause"). Iterations count completed steps (1-based). */
+export interface UpdateRequests {
+  /** The booster's timetable of pauses and explorations, given once before training. */
+  follow(timetable: UpdateTimetable): void;
+  /** One prune-and-grow of every layer not kept dense, outside the method's schedule (Sup-tickets' cycle start with
+   * rate 0.5, SPEC §6; EDST's with q, §8): k = ceil(rate·nnz_l), magnitude drop, growth by the criteria. Called from
+   * the booster's afterStep at an iteration its timetable announced. */
+  explore(iteration: number, rate: number, criteria: ExplorationCriteria): UpdateRecord;
+  /** The masks of a ticket of the current subnetwork: every masked layer except those kept dense (they stay whole in
+   * every ticket operation), as dense 0/1 arrays (new ones for compressed layers). */
+  ticketMasks(): Map<string, Float32Array>;
+}
+
+/** Milliseconds the last mask update spent by part: the dense gradient of compressed layers (RigL's growth score),
+ * choosing what to drop and grow (gradual pruning included), rebuilding compressed patterns. */
+export interface UpdateTiming {
+  gradient: number;
+  selection: number;
+  rebuild: number;
+}
+
+export interface MasksHookContext {
+  masks: Masks;
+  kernels: Kernels;
+  /** The optimiser's per-parameter buffers (e.g. SGD momentum), masked with the weights. */
+  buffers: (name: string) => Float32Array[];
+  schedule: UpdateSchedule;
+  /** The method's regular updater (null: no updates) and its growth, which a 'base' exploration inherits. */
+  updater: MaskUpdater | null;
+  methodGrowth: Growth;
+  criteria: GrowthCriteria;
+  /** The layers the settings keep dense: never pruned, never updated. */
+  keptDense: Set<string>;
+  layers: LayerUpdateContext;
+  timing: UpdateTiming;
+  masksChanged: () => void;
+}
+
+export class MasksHook implements Hook, UpdateRequests {
+  readonly name = 'masks';
+  readonly updates: UpdateRecord[] = [];
+
+  constructor(private readonly c: MasksHookContext) {}
+
+  afterBackward(ctx: StepContext): void {
+    const it = ctx.iteration + 1;
+    const { masks, schedule } = this.c;
+    this.c.updater?.growth?.observe(masks.layers, it, this.isUpdate(it));
+    if (schedule.explorationAt(it)) this.c.criteria.get('gradient').observe(masks.layers, it, true);
+    masks.maskGradients(this.c.kernels);
+  }
+
+  afterStep(ctx: StepContext): void {
+    const it = ctx.iteration + 1;
+    this.maskWeights();
+    if (!this.isUpdate(it)) return;
+    this.update(it);
+    this.maskWeights();
+  }
+
+  maskWeights(): void {
+    this.c.masks.maskWeights(this.c.kernels, this.c.buffers);
+  }
+
+  private isUpdate(it: number): boolean {
+    return this.c.updater !== null && this.c.schedule.isUpdate(it);
+  }
+
+  private update(it: number): void {
+    const u = this.c.updater!;
+    const started = this.start();
+    const record: UpdateRecord = { iteration: it, dropFraction: 0, dropped: 0, grown: 0, density: 0 };
+    const target = u.gradual?.prune(it);
+    if (target !== undefined) {
+      record.targetSparsity = target;
+      this.maskWeights();
+    }
+    if (u.growth) {
+      record.dropFraction = this.c.schedule.dropFraction(it);
+      this.pruneAndGrow(record, u, Math.floor, 'grow');
+    }
+    this.finish(record, started);
+  }
+
+  follow(timetable: UpdateTimetable): void {
+    this.c.schedule.follow(timetable);
+  }
+
+  explore(iteration: number, rate: number, criteria: ExplorationCriteria): UpdateRecord {
+    if (!(rate >= 0 && rate <= 1)) throw new Error(`explore: rate must be in [0, 1], got ${rate}`);
+    if (!this.c.schedule.explorationAt(iteration))
+      throw new Error(`explore: iteration ${iteration} is not an exploration of the booster's timetable`);
+    const started = this.start();
+    // Methods without growth (static, SNIP, GMP) have nothing to inherit: they explore by the gradient.
+    const kind = criteria === 'base' && this.c.methodGrowth !== 'none' ? this.c.methodGrowth : 'gradient';
+    const record: UpdateRecord = { iteration, exploration: true, dropFraction: rate, dropped: 0, grown: 0, density: 0 };
+    this.pruneAndGrow(record, explorationUpdater(this.c.criteria.get(kind)), Math.ceil, 'explore');
+    this.maskWeights();
+    this.finish(record, started);
+    return record;
+  }
+
+  ticketMasks(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const l of this.c.masks.layers) if (!this.c.keptDense.has(l.name)) out.set(l.name, this.c.masks.denseMask(l));
+    return out;
+  }
+
+  /** Prune-and-grow of every layer not kept dense with k = round(record.dropFraction·nnz_l), counted in the record. */
+  private pruneAndGrow(record: UpdateRecord, u: MaskUpdater, round: (x: number) => number, purpose: DrawPurpose) {
+    for (const l of this.c.masks.layers) {
+      if (this.c.keptDense.has(l.name)) continue;
+      const grow = u.growth!.growScores(l, record.iteration, purpose);
+      const moved = pruneAndGrowLayer(l, record.dropFraction, round, u.dropScores(l), grow, this.c.layers);
+      record.dropped += moved;
+      record.grown += moved;
+    }
+  }
+
+  private start(): number {
+    this.c.timing.gradient = 0;
+    this.c.timing.rebuild = 0;
+    return performance.now();
+  }
+
+  private finish(record: UpdateRecord, started: number): void {
+    record.density = this.c.masks.densities().overall;
+    this.updates.push(record);
+    const t = this.c.timing;
+    t.selection = performance.now() - started - t.gradient - t.rebuild;
+    this.c.masksChanged();
+  }
+}
