@@ -5,7 +5,6 @@
 import type { Parameter } from '../nn/module.js';
 import { zerosAt } from './distribution.js';
 import { globalMagnitudeKeep } from './global_prune.js';
-import { keepOnly, type LayerUpdateContext } from './layer_update.js';
 import { plannedDensities } from './layers.js';
 import type { MaskedLayer, Masks } from './masks.js';
 import type { SparseSettings } from './method.js';
@@ -16,10 +15,17 @@ export interface GradualContext {
   masks: Masks;
   /** The layers the settings keep dense: never pruned, counted in full in the global budget. */
   keptDense: Set<string>;
-  /** Each layer's density at the start (the planned densities at the initial density). */
+  /** Each layer's density at the start and at the end (the planned densities at the initial and final density). */
   initial: Map<string, number>;
+  final: Map<string, number>;
   itersPerEpoch: number;
-  layers: LayerUpdateContext;
+}
+
+/** A pruning step: the overall sparsity aimed at, and for each layer it prunes the stored weights it keeps
+ * (ascending indices: dense positions, or a compressed weight's values). */
+export interface GradualStep {
+  target: number;
+  keep: { layer: MaskedLayer; kept: Int32Array }[];
 }
 
 /** The final planned densities of a gradual method (its layer-wise targets), after checking that the final budget
@@ -43,41 +49,40 @@ export function finalDensities(
 }
 
 export class GradualPruning {
-  constructor(
-    private readonly c: GradualContext,
-    private readonly final: Map<string, number>,
-  ) {}
+  constructor(private readonly c: GradualContext) {}
 
-  /** Prunes at an update iteration inside the window and returns the overall sparsity aimed at; undefined outside. */
-  prune(it: number): number | undefined {
+  /** The pruning step at an update iteration inside the window; undefined outside it. */
+  step(it: number): GradualStep | undefined {
     const s = this.c.settings;
     const c = Math.floor(it / s.updateInterval);
     const ci = Math.floor((s.pruneStartEpoch * this.c.itersPerEpoch) / s.updateInterval);
     const cf = Math.floor((s.pruneEndEpoch * this.c.itersPerEpoch) / s.updateInterval);
     if (c < ci || c > cf) return undefined;
-    return s.pruning === 'global' ? this.pruneGlobally(c, ci, cf) : this.pruneLayerwise(c, ci, cf);
+    return s.pruning === 'global' ? this.global(c, ci, cf) : this.layerwise(c, ci, cf);
   }
 
   /** Keeps floor(N·(1 − s_c)) of all N prunable weights (the dense layers count in full). */
-  private pruneGlobally(c: number, ci: number, cf: number): number {
+  private global(c: number, ci: number, cf: number): GradualStep {
     const s = this.c.settings;
     const { total, dense, pruned } = this.split();
     const target = cubicSparsity(c, ci, cf, s.initialDensity, 1 - s.sparsity);
     const keep = Math.floor(total * (1 - target)) - dense;
-    if (keep < pruned.reduce((a, l) => a + this.c.masks.nnz(l), 0)) this.keepLargest(pruned, keep);
-    return target;
+    if (keep >= pruned.reduce((a, l) => a + this.c.masks.nnz(l), 0)) return { target, keep: [] };
+    return { target, keep: largest(pruned, keep) };
   }
 
-  private pruneLayerwise(c: number, ci: number, cf: number): number {
+  private layerwise(c: number, ci: number, cf: number): GradualStep {
     const { total, dense, pruned } = this.split();
+    const step: GradualStep = { target: 0, keep: [] };
     let kept = dense;
     for (const l of pruned) {
-      const target = cubicSparsity(c, ci, cf, this.c.initial.get(l.name)!, this.final.get(l.name)!);
+      const target = cubicSparsity(c, ci, cf, this.c.initial.get(l.name)!, this.c.final.get(l.name)!);
       const keep = Math.min(this.c.masks.nnz(l), l.param.size - zerosAt(l.param.size, 1 - target));
-      if (keep < this.c.masks.nnz(l)) this.keepLargest([l], keep);
+      if (keep < this.c.masks.nnz(l)) step.keep.push(...largest([l], keep));
       kept += keep;
     }
-    return 1 - kept / total;
+    step.target = 1 - kept / total;
+    return step;
   }
 
   private split(): { total: number; dense: number; pruned: MaskedLayer[] } {
@@ -86,13 +91,13 @@ export class GradualPruning {
     const pruned = layers.filter((l) => !this.c.keptDense.has(l.name));
     return { total, dense: total - pruned.reduce((a, l) => a + l.param.size, 0), pruned };
   }
+}
 
-  /** Keeps the `keep` largest |w| of the layers together, masked or compressed alike. */
-  private keepLargest(layers: MaskedLayer[], keep: number): void {
-    const kept = globalMagnitudeKeep(
-      layers.map((l) => ({ weight: l.param.data, mask: l.mask ?? undefined })),
-      keep,
-    );
-    layers.forEach((l, i) => keepOnly(l, kept[i], this.c.layers));
-  }
+/** The `keep` largest |w| of the layers together, masked or compressed alike. */
+function largest(layers: MaskedLayer[], keep: number): GradualStep['keep'] {
+  const kept = globalMagnitudeKeep(
+    layers.map((l) => ({ weight: l.param.data, mask: l.mask ?? undefined })),
+    keep,
+  );
+  return layers.map((layer, i) => ({ layer, kept: kept[i] }));
 }

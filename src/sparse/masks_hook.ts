@@ -3,12 +3,14 @@
 // the method's update by its updater: gradual pruning, then prune-and-grow of every layer not kept dense through the
 // one core (layer_update.ts). A booster asks it for pauses and explorations through UpdateRequests.
 import type { Kernels } from '../kernels/kernels.js';
+import type { Optimizer } from '../optim/optimizer.js';
 import type { Hook, StepContext } from '../train/hooks.js';
-import type { DrawPurpose, GrowthCriteria } from './growth.js';
-import { pruneAndGrowLayer, type LayerUpdateContext } from './layer_update.js';
-import type { Masks } from './masks.js';
+import type { DrawPurpose, GrowthCriteria, GrowthCriterion } from './growth.js';
+import { keepOnly, pruneAndGrowLayer, type LayerUpdateContext } from './layer_update.js';
+import type { MaskedLayer, Masks } from './masks.js';
 import type { Growth } from './method.js';
-import { explorationUpdater, type MaskUpdater } from './updaters.js';
+import { kernelTopK } from './topk.js';
+import { magnitudeDrop, type MaskUpdater } from './updaters.js';
 import type { UpdateSchedule, UpdateTimetable } from './update_schedule.js';
 
 export interface UpdateRecord {
@@ -52,8 +54,8 @@ export interface UpdateTiming {
 export interface MasksHookContext {
   masks: Masks;
   kernels: Kernels;
-  /** The optimiser's per-parameter buffers (e.g. SGD momentum), masked with the weights. */
-  buffers: (name: string) => Float32Array[];
+  /** Its per-parameter buffers (e.g. SGD momentum) are masked with the weights, and follow compressed patterns. */
+  optimizer: Optimizer;
   schedule: UpdateSchedule;
   /** The method's regular updater (null: no updates) and its growth, which a 'base' exploration inherits. */
   updater: MaskUpdater | null;
@@ -61,7 +63,6 @@ export interface MasksHookContext {
   criteria: GrowthCriteria;
   /** The layers the settings keep dense: never pruned, never updated. */
   keptDense: Set<string>;
-  layers: LayerUpdateContext;
   timing: UpdateTiming;
   masksChanged: () => void;
 }
@@ -69,13 +70,17 @@ export interface MasksHookContext {
 export class MasksHook implements Hook, UpdateRequests {
   readonly name = 'masks';
   readonly updates: UpdateRecord[] = [];
+  private readonly layers: LayerUpdateContext;
 
-  constructor(private readonly c: MasksHookContext) {}
+  constructor(private readonly c: MasksHookContext) {
+    const { kernels, optimizer, timing } = c;
+    this.layers = { kernels, select: kernelTopK(kernels), remap: (n, f) => optimizer.remapState(n, f), timing };
+  }
 
   afterBackward(ctx: StepContext): void {
     const it = ctx.iteration + 1;
     const { masks, schedule } = this.c;
-    this.c.updater?.growth?.observe(masks.layers, it, this.isUpdate(it));
+    this.c.updater?.growth?.observe(masks.layers, it, schedule.isUpdate(it));
     if (schedule.explorationAt(it)) this.c.criteria.get('gradient').observe(masks.layers, it, true);
     masks.maskGradients(this.c.kernels);
   }
@@ -83,31 +88,28 @@ export class MasksHook implements Hook, UpdateRequests {
   afterStep(ctx: StepContext): void {
     const it = ctx.iteration + 1;
     this.maskWeights();
-    if (!this.isUpdate(it)) return;
-    this.update(it);
+    const u = this.c.updater;
+    if (!u || !this.c.schedule.isUpdate(it)) return;
+    this.update(it, u);
     this.maskWeights();
   }
 
   maskWeights(): void {
-    this.c.masks.maskWeights(this.c.kernels, this.c.buffers);
+    this.c.masks.maskWeights(this.c.kernels, (name) => this.c.optimizer.buffers(name));
   }
 
-  private isUpdate(it: number): boolean {
-    return this.c.updater !== null && this.c.schedule.isUpdate(it);
-  }
-
-  private update(it: number): void {
-    const u = this.c.updater!;
+  private update(it: number, u: MaskUpdater): void {
     const started = this.start();
     const record: UpdateRecord = { iteration: it, dropFraction: 0, dropped: 0, grown: 0, density: 0 };
-    const target = u.gradual?.prune(it);
-    if (target !== undefined) {
-      record.targetSparsity = target;
+    const pruning = u.gradual?.step(it);
+    if (pruning) {
+      for (const { layer, kept } of pruning.keep) keepOnly(layer, kept, this.layers);
+      record.targetSparsity = pruning.target;
       this.maskWeights();
     }
     if (u.growth) {
       record.dropFraction = this.c.schedule.dropFraction(it);
-      this.pruneAndGrow(record, u, Math.floor, 'grow');
+      this.pruneAndGrow(record, u.dropScores, u.growth, Math.floor, 'grow');
     }
     this.finish(record, started);
   }
@@ -124,7 +126,7 @@ export class MasksHook implements Hook, UpdateRequests {
     // Methods without growth (static, SNIP, GMP) have nothing to inherit: they explore by the gradient.
     const kind = criteria === 'base' && this.c.methodGrowth !== 'none' ? this.c.methodGrowth : 'gradient';
     const record: UpdateRecord = { iteration, exploration: true, dropFraction: rate, dropped: 0, grown: 0, density: 0 };
-    this.pruneAndGrow(record, explorationUpdater(this.c.criteria.get(kind)), Math.ceil, 'explore');
+    this.pruneAndGrow(record, magnitudeDrop, this.c.criteria.get(kind), Math.ceil, 'explore');
     this.maskWeights();
     this.finish(record, started);
     return record;
@@ -137,11 +139,17 @@ export class MasksHook implements Hook, UpdateRequests {
   }
 
   /** Prune-and-grow of every layer not kept dense with k = round(record.dropFraction·nnz_l), counted in the record. */
-  private pruneAndGrow(record: UpdateRecord, u: MaskUpdater, round: (x: number) => number, purpose: DrawPurpose) {
+  private pruneAndGrow(
+    record: UpdateRecord,
+    dropScores: (l: MaskedLayer) => Float32Array,
+    growth: GrowthCriterion,
+    round: (x: number) => number,
+    purpose: DrawPurpose,
+  ): void {
     for (const l of this.c.masks.layers) {
       if (this.c.keptDense.has(l.name)) continue;
-      const grow = u.growth!.growScores(l, record.iteration, purpose);
-      const moved = pruneAndGrowLayer(l, record.dropFraction, round, u.dropScores(l), grow, this.c.layers);
+      const grow = growth.growScores(l, record.iteration, purpose);
+      const moved = pruneAndGrowLayer(l, record.dropFraction, round, dropScores(l), grow, this.layers);
       record.dropped += moved;
       record.grown += moved;
     }

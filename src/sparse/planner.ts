@@ -3,9 +3,11 @@
 // real input after the first step and keeps the faster, and again when a layer's density has moved by more than
 // 10% (GraNet and GMP prune gradually). Checkpoints keep the dense layout whatever the execution.
 import type { Module } from '../nn/module.js';
+import type { Optimizer } from '../optim/optimizer.js';
 import type { Hook } from '../train/hooks.js';
 import { sparseOwner, timeLayer, type ExecutionMode, type LayerExecution } from './execution.js';
 import type { MaskedLayer, Masks, RemapState } from './masks.js';
+import type { Method } from './method.js';
 
 export interface PlannerContext {
   model: Module;
@@ -14,8 +16,9 @@ export interface PlannerContext {
   mode: ExecutionMode | undefined;
   /** Why the method cannot run compressed (METHOD_RULES), or null. */
   methodWhy: string | null;
-  method: string;
-  remap: RemapState;
+  method: Method;
+  /** Its state follows a layer's storage. */
+  optimizer: Optimizer;
   /** Whether the masks are chosen (SNIP's come with the first batch). */
   ready: () => boolean;
   log?: (line: string) => void;
@@ -55,8 +58,9 @@ export class ExecutionPlanner implements Hook {
 
   /** Runs one masked layer masked or compressed from now on. */
   setExecution(l: MaskedLayer, e: LayerExecution): void {
-    if (e === 'sparse') this.c.masks.compress(l, this.c.remap);
-    else this.c.masks.decompress(l, this.c.remap);
+    const remap: RemapState = (name, f) => this.c.optimizer.remapState(name, f);
+    if (e === 'sparse') this.c.masks.compress(l, remap);
+    else this.c.masks.decompress(l, remap);
     this.execution.set(l.name, e);
   }
 

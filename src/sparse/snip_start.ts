@@ -2,6 +2,7 @@
 // batch chooses the masks (snip.ts), which then stay fixed. Until then the weights stay whole.
 import type { Kernels } from '../kernels/kernels.js';
 import type { Module } from '../nn/module.js';
+import type { Optimizer } from '../optim/optimizer.js';
 import type { Hook, StepContext } from '../train/hooks.js';
 import { prunableParams } from './layers.js';
 import type { Masks } from './masks.js';
@@ -14,7 +15,8 @@ export interface SnipContext {
   /** The layer densities the selection keeps, and whether per layer or over all layers together. */
   densities: Map<string, number>;
   pruning: 'layerwise' | 'global';
-  buffers: (name: string) => Float32Array[];
+  /** Its per-parameter buffers are masked with the weights. */
+  optimizer: Optimizer;
   /** The scoring pass was one dense step, and the masks changed. */
   selected: () => void;
 }
@@ -42,7 +44,7 @@ export class SnipStart implements Hook {
     );
     for (const l of masks.layers) l.mask!.set(chosen.get(l.name)!);
     model.zeroGrad();
-    masks.maskWeights(this.c.kernels, this.c.buffers);
+    masks.maskWeights(this.c.kernels, (name) => this.c.optimizer.buffers(name));
     this.pending = false;
     this.c.selected();
   }

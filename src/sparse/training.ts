@@ -16,12 +16,11 @@ import { FlopCounter } from './flops.js';
 import { finalDensities, GradualPruning } from './gradual.js';
 import { GrowthCriteria } from './growth.js';
 import { denseLayerNames, plannedDensities, prunableParams } from './layers.js';
-import { Masks, type MaskedLayer, type RemapState } from './masks.js';
+import { Masks, type MaskedLayer } from './masks.js';
 import { MasksHook, type UpdateRecord, type UpdateRequests, type UpdateTiming } from './masks_hook.js';
 import { METHOD_RULES, type SparseSettings } from './method.js';
 import { ExecutionPlanner } from './planner.js';
 import { SnipStart } from './snip_start.js';
-import { kernelTopK } from './topk.js';
 import { methodUpdater } from './updaters.js';
 import { UpdateSchedule } from './update_schedule.js';
 
@@ -63,6 +62,57 @@ const SPARSE_STATE = z.object({
 
 export type SparseState = z.infer<typeof SPARSE_STATE>;
 
+/** The masks a run starts with (SPEC §4): random at the planned densities — at the initial density for a gradual
+ * method, whose final densities are its layer-wise targets — or none for dense training; and the layers kept dense. */
+function startingMasks(s: SparseSettings, c: SparseContext) {
+  const rule = METHOD_RULES[s.method];
+  const prunable = prunableParams(c.model.namedParameters());
+  const keptDense = rule.start === 'none' ? new Set<string>() : denseLayerNames(prunable, s);
+  const final = rule.gradual ? finalDensities(prunable, s, keptDense) : new Map<string, number>();
+  const startSparsity = rule.gradual ? 1 - s.initialDensity : s.sparsity;
+  const planned = rule.start === 'none' ? new Map<string, number>() : plannedDensities(prunable, s, startSparsity);
+  return { masks: Masks.random(prunable, planned, c.seed), planned, keptDense, final };
+}
+
+/** The masks hook of the method, with the growth criteria its updates and explorations draw on. */
+function masksHook(
+  s: SparseSettings,
+  c: SparseContext,
+  start: ReturnType<typeof startingMasks>,
+  schedule: UpdateSchedule,
+  timing: UpdateTiming,
+  masksChanged: () => void,
+): { hook: MasksHook; criteria: GrowthCriteria } {
+  const { model, kernels, seed, optimizer } = c;
+  const { masks, keptDense } = start;
+  const rule = METHOD_RULES[s.method];
+  const criteria = new GrowthCriteria({
+    model,
+    kernels,
+    seed,
+    snfsMomentum: s.snfsMomentum,
+    updateEnd: schedule.end,
+    timing,
+  });
+  const { planned: initial, final } = start;
+  const gradual = () =>
+    new GradualPruning({ settings: s, masks, keptDense, initial, final, itersPerEpoch: c.itersPerEpoch });
+  const updater = methodUpdater(rule, (kind) => criteria.get(kind), gradual);
+  const hook = new MasksHook({
+    masks,
+    kernels,
+    optimizer,
+    schedule,
+    updater,
+    methodGrowth: rule.growth,
+    criteria,
+    keptDense,
+    timing,
+    masksChanged,
+  });
+  return { hook, criteria };
+}
+
 export class SparseTraining implements Hook<SparseState> {
   readonly name = 'sparse';
   readonly masks: Masks;
@@ -83,85 +133,46 @@ export class SparseTraining implements Hook<SparseState> {
     readonly s: SparseSettings,
     private readonly c: SparseContext,
   ) {
+    const { model, kernels, optimizer } = c;
     const rule = METHOD_RULES[s.method];
-    const prunable = prunableParams(c.model.namedParameters());
-    const keptDense = rule.start === 'none' ? new Set<string>() : denseLayerNames(prunable, s);
-    const final = rule.gradual ? finalDensities(prunable, s, keptDense) : null;
-    const startSparsity = rule.gradual ? 1 - s.initialDensity : s.sparsity;
-    this.planned = rule.start === 'none' ? new Map() : plannedDensities(prunable, s, startSparsity);
-    this.masks = Masks.random(prunable, this.planned, c.seed);
+    const start = startingMasks(s, c);
+    const { masks, planned } = start;
+    this.masks = masks;
+    this.planned = planned;
     const schedule = new UpdateSchedule(s, c.totalIterations);
-    const flops = (this.flops = new FlopCounter({
+    const flops = new FlopCounter({
       method: s.method,
-      masks: this.masks,
+      masks,
       layerFlops: c.layerFlops,
       otherFlops: c.otherFlops,
       updateInterval: s.updateInterval,
       updating: (it) => schedule.running(it),
-    }));
-    const timing = this.lastUpdateMs;
-    const layers = { kernels: c.kernels, select: kernelTopK(c.kernels), remap: this.remap, timing };
-    const { model, kernels, seed } = c;
-    this.criteria = new GrowthCriteria({
-      model,
-      kernels,
-      seed,
-      snfsMomentum: s.snfsMomentum,
-      updateEnd: schedule.end,
-      timing,
     });
-    const gradual = () =>
-      new GradualPruning(
-        { settings: s, masks: this.masks, keptDense, initial: this.planned, itersPerEpoch: c.itersPerEpoch, layers },
-        final!,
-      );
-    this.maskHook = new MasksHook({
-      masks: this.masks,
-      kernels: c.kernels,
-      buffers: this.buffers,
-      schedule,
-      updater: methodUpdater(rule, (kind) => this.criteria.get(kind), gradual),
-      methodGrowth: rule.growth,
-      criteria: this.criteria,
-      keptDense,
-      layers,
-      timing,
-      masksChanged: () => flops.masksChanged(),
-    });
-    this.requests = this.maskHook;
-    this.updates = this.maskHook.updates;
+    const { hook, criteria } = masksHook(s, c, start, schedule, this.lastUpdateMs, () => flops.masksChanged());
     const selected = () => {
       flops.addDenseStep();
       flops.masksChanged();
     };
-    this.snip =
-      rule.start === 'snip'
-        ? new SnipStart({
-            model,
-            kernels,
-            masks: this.masks,
-            densities: this.planned,
-            pruning: s.pruning,
-            buffers: this.buffers,
-            selected,
-          })
-        : null;
+    const snip = { model, kernels, masks, densities: planned, pruning: s.pruning, optimizer, selected };
+    this.snip = rule.start === 'snip' ? new SnipStart(snip) : null;
     // SNIP scores the dense network at initialisation: its weights stay whole until its selection.
-    if (!this.snip) this.masks.maskWeights(c.kernels);
+    if (!this.snip) masks.maskWeights(kernels);
     this.planner = new ExecutionPlanner({
-      model: c.model,
-      masks: this.masks,
+      model,
+      masks,
       mode: c.execution,
       methodWhy: rule.notCompressible,
       method: s.method,
-      remap: this.remap,
+      optimizer,
       ready: () => !this.snip?.pending,
       log: c.log,
     });
+    this.flops = flops;
+    this.criteria = criteria;
+    this.maskHook = hook;
+    this.requests = hook;
+    this.updates = hook.updates;
   }
-
-  private readonly buffers = (name: string): Float32Array[] => this.c.optimizer.buffers(name);
-  private readonly remap: RemapState = (name, f) => this.c.optimizer.remapState(name, f);
 
   beforeStep(ctx: StepContext): void {
     this.snip?.beforeStep(ctx);

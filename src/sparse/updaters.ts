@@ -1,6 +1,6 @@
 // A method's mask updater (STYLE §3, after rigl_tf2's MaskUpdater, whose subclasses override only their scores): what
 // it drops and grows by, and for GraNet/GMP the gradual pruning before that, composed from the method's row of
-// METHOD_RULES. Explorations (Sup-tickets, EDST) are updaters too, with the growth they ask for.
+// METHOD_RULES. A booster's exploration drops the same way and grows by the criterion it asks for (masks_hook.ts).
 import type { GradualPruning } from './gradual.js';
 import type { GrowthCriterion, GrowthKind } from './growth.js';
 import type { MaskedLayer } from './masks.js';
@@ -12,7 +12,7 @@ export interface MaskUpdater {
   dropScores(l: MaskedLayer): Float32Array;
   /** Where the k highest-scoring inactive positions grow back (null: nothing regrows, GMP). */
   growth: GrowthCriterion | null;
-  /** GraNet/GMP: pruning to the cubic schedule before the prune-and-grow (null: none). */
+  /** GraNet/GMP: the pruning to the cubic schedule before the prune-and-grow (null: none). */
   gradual: GradualPruning | null;
 }
 
@@ -31,9 +31,4 @@ export function methodUpdater(
     growth: rule.growth === 'none' ? null : growth(rule.growth),
     gradual: rule.gradual ? gradual() : null,
   };
-}
-
-/** An exploration's updater: magnitude drop and the given growth. */
-export function explorationUpdater(growth: GrowthCriterion): MaskUpdater {
-  return { dropScores: magnitudeDrop, growth, gradual: null };
 }
