@@ -1,7 +1,9 @@
 // Training FLOPs per step by method (SPEC §4, after the RigL paper's appendix): f_D and f_S are the forward FLOPs
 // of the dense and the sparse network. A training step costs forward + backward ≈ 3 forwards. The counter is a
 // hook of the sparse hook's (training.ts).
+import { z } from 'zod';
 import type { Hook, StepContext } from '../train/hooks.js';
+import { checkedJson } from '../util/checked_json.js';
 import type { Masks } from './masks.js';
 import { METHOD_RULES, type Method } from './method.js';
 
@@ -30,10 +32,9 @@ export interface FlopContext {
   updating: (iteration: number) => boolean;
 }
 
-export interface FlopState {
-  flopsSum: number;
-  flopsSteps: number;
-}
+export const FLOP_STATE = z.object({ flopsSum: z.number(), flopsSteps: z.number() });
+
+export type FlopState = z.infer<typeof FLOP_STATE>;
 
 /** Counts the training FLOPs of a run step by step (SPEC §4), with f_S of the masks each step ran with. */
 export class FlopCounter implements Hook<FlopState> {
@@ -87,6 +88,10 @@ export class FlopCounter implements Hook<FlopState> {
 
   saveState(): FlopState {
     return { flopsSum: this.sum, flopsSteps: this.steps };
+  }
+
+  parseState(json: unknown): FlopState {
+    return checkedJson(FLOP_STATE, json, 'FLOP counter state');
   }
 
   loadState(s: FlopState): void {

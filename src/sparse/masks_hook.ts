@@ -2,6 +2,7 @@
 // the optimiser step, weights and optimiser state masked after it (SPEC §4) — and, where the update schedule says,
 // the method's update by its updater: gradual pruning, then prune-and-grow of every layer not kept dense through the
 // one core (layer_update.ts). A booster asks it for pauses and explorations through UpdateRequests.
+import { z } from 'zod';
 import type { Kernels } from '../kernels/kernels.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Hook, StepContext } from '../train/hooks.js';
@@ -12,6 +13,17 @@ import type { Growth } from './method.js';
 import { kernelTopK } from './topk.js';
 import { magnitudeDrop, type MaskUpdater } from './updaters.js';
 import type { UpdateSchedule, UpdateTimetable } from './update_schedule.js';
+
+/** What a checkpoint's update records must be. */
+export const UPDATE_RECORD = z.object({
+  iteration: z.number(),
+  exploration: z.boolean().optional(),
+  dropFraction: z.number(),
+  targetSparsity: z.number().optional(),
+  dropped: z.number(),
+  grown: z.number(),
+  density: z.number(),
+});
 
 export interface UpdateRecord {
   iteration: number;
@@ -136,6 +148,22 @@ export class MasksHook implements Hook, UpdateRequests {
     const out = new Map<string, Float32Array>();
     for (const l of this.c.masks.layers) if (!this.c.keptDense.has(l.name)) out.set(l.name, this.c.masks.denseMask(l));
     return out;
+  }
+
+  /** Replaces the masks with given ones (a lottery ticket's: IMP/OMP rounds retrain a fixed mask, SPEC §5) before
+   * training starts; a masked layer without an entry becomes dense. Weights and optimiser state are masked. */
+  useMasks(masks: Map<string, ArrayLike<number>>): void {
+    for (const name of masks.keys())
+      if (!this.c.masks.get(name)) throw new Error(`mask '${name}' names no prunable weight of the model`);
+    for (const l of this.c.masks.layers) {
+      if (!l.mask) throw new Error(`useMasks: '${l.name}' is already compressed; give masks before training`);
+      const m = masks.get(l.name);
+      if (m && m.length !== l.mask.length)
+        throw new Error(`mask '${l.name}' has ${m.length} entries, the weight ${l.mask.length}`);
+      for (let i = 0; i < l.mask.length; i++) l.mask[i] = m ? (m[i] ? 1 : 0) : 1;
+    }
+    this.maskWeights();
+    this.c.masksChanged();
   }
 
   /** Prune-and-grow of every layer not kept dense with k = round(record.dropFraction·nnz_l), counted in the record. */

@@ -12,12 +12,12 @@ import type { Hook, StepContext } from '../train/hooks.js';
 import { checkedJson } from '../util/checked_json.js';
 import type { TensorMap } from '../util/safetensors.js';
 import type { ExecutionMode, LayerExecution } from './execution.js';
-import { FlopCounter } from './flops.js';
+import { FLOP_STATE, FlopCounter } from './flops.js';
 import { finalDensities, GradualPruning } from './gradual.js';
 import { GrowthCriteria } from './growth.js';
 import { denseLayerNames, plannedDensities, prunableParams } from './layers.js';
 import { Masks, type MaskedLayer } from './masks.js';
-import { MasksHook, type UpdateRecord, type UpdateRequests, type UpdateTiming } from './masks_hook.js';
+import { MasksHook, UPDATE_RECORD, type UpdateRecord, type UpdateRequests, type UpdateTiming } from './masks_hook.js';
 import { METHOD_RULES, type SparseSettings } from './method.js';
 import { ExecutionPlanner } from './planner.js';
 import { SnipStart } from './snip_start.js';
@@ -43,22 +43,8 @@ export interface SparseContext {
   log?: (line: string) => void;
 }
 
-const UPDATE_RECORD = z.object({
-  iteration: z.number(),
-  exploration: z.boolean().optional(),
-  dropFraction: z.number(),
-  targetSparsity: z.number().optional(),
-  dropped: z.number(),
-  grown: z.number(),
-  density: z.number(),
-});
-
-const SPARSE_STATE = z.object({
-  snipPending: z.boolean(),
-  flopsSum: z.number(),
-  flopsSteps: z.number(),
-  updates: z.array(UPDATE_RECORD),
-});
+/** The checkpoint entry 'sparse': SNIP's pending selection, the FLOP counter's sums and the update records. */
+const SPARSE_STATE = z.object({ snipPending: z.boolean(), updates: z.array(UPDATE_RECORD) }).merge(FLOP_STATE);
 
 export type SparseState = z.infer<typeof SPARSE_STATE>;
 
@@ -244,20 +230,9 @@ export class SparseTraining implements Hook<SparseState> {
     this.updates.splice(0, this.updates.length, ...st.updates);
   }
 
-  /** Replaces the masks with given ones (a lottery ticket's: IMP/OMP rounds retrain a fixed mask, SPEC §5) before
-   * training starts; a masked layer without an entry becomes dense. Weights and optimiser state are masked. */
+  /** Replaces the masks with given ones before training starts (MasksHook.useMasks). */
   useMasks(masks: Map<string, ArrayLike<number>>): void {
-    for (const name of masks.keys())
-      if (!this.masks.get(name)) throw new Error(`mask '${name}' names no prunable weight of the model`);
-    for (const l of this.masks.layers) {
-      if (!l.mask) throw new Error(`useMasks: '${l.name}' is already compressed; give masks before training`);
-      const m = masks.get(l.name);
-      if (m && m.length !== l.mask.length)
-        throw new Error(`mask '${l.name}' has ${m.length} entries, the weight ${l.mask.length}`);
-      for (let i = 0; i < l.mask.length; i++) l.mask[i] = m ? (m[i] ? 1 : 0) : 1;
-    }
-    this.maskHook.maskWeights();
-    this.flops.masksChanged();
+    this.maskHook.useMasks(masks);
   }
 
   /** The masks of a ticket of the current subnetwork (UpdateRequests.ticketMasks). */
