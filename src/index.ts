@@ -101,8 +101,9 @@ export {
 export {
   SparseTraining,
   type SparseContext,
-  type UpdateControl,
   type UpdateRecord,
+  type UpdateRequests,
+  type UpdateTimetable,
   type ExplorationCriteria,
 } from './sparse/training.js';
 export { METHODS, methodDefaults, type Method, type SparseSettings } from './sparse/method.js';

@@ -7,7 +7,7 @@ import type { BatchLoader } from '../data/loader.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { architectureOf, createModel } from '../models/index.js';
 import type { Schedule } from '../optim/schedules.js';
-import { growthOf } from '../sparse/method.js';
+import { growthOf, type Method } from '../sparse/method.js';
 import type { SparseTraining } from '../sparse/training.js';
 import type { Hook } from '../train/hooks.js';
 import { Edst } from '../tickets/edst.js';
@@ -89,8 +89,8 @@ function supTicketsPlan(c: TrainConfig, b: SupTicketsConfig): BoosterPlan {
   };
 }
 
-function edstPlan(c: TrainConfig, b: EdstConfig, method: string): BoosterPlan {
-  if (growthOf(method as never) === 'none')
+function edstPlan(c: TrainConfig, b: EdstConfig, method: Method): BoosterPlan {
+  if (growthOf(method) === 'none')
     throw new UsageError(
       `booster edst needs a dynamic sparse method (set, rigl, snfs or granet): ${method} has no prune-and-grow updates`,
     );
@@ -131,7 +131,7 @@ function common(c: TrainConfig, ctx: BoosterContext, kind: string) {
   }).useKernels(ctx.kernels);
   const provenance = runProvenance(c, ctx.classes, `${ctx.sparse.s.method}+${kind}`, ctx.runPath);
   return {
-    sparse: ctx.sparse,
+    updates: ctx.sparse.requests,
     itersPerEpoch: ctx.itersPerEpoch,
     ticketsDir: join(ctx.runPath, 'tickets'),
     provenance,

@@ -1,6 +1,6 @@
 // Resolves the config's `sparse` section into the settings of a method, with its defaults, and checks what
 // can only be checked against the run (GraNet's densities, the pruning window) before training starts.
-import { methodDefaults, type SparseSettings } from '../sparse/method.js';
+import { METHOD_RULES, methodDefaults, type SparseSettings } from '../sparse/method.js';
 import type { DropSchedule } from '../sparse/schedules.js';
 import { UsageError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
@@ -30,11 +30,12 @@ export function resolveSparse(c: TrainConfig, epochs = c.epochs): SparseSettings
     pruning: sp.pruning ?? d.pruning ?? 'layerwise',
     snfsMomentum: sp.snfsMomentum,
   };
-  if (sp.pruning !== undefined && !['snip', 'granet', 'gmp'].includes(s.method))
+  const rule = METHOD_RULES[s.method];
+  if (sp.pruning !== undefined && rule.start !== 'snip' && !rule.gradual)
     throw new UsageError(`sparse: pruning (layerwise | global) applies to snip, granet and gmp, not to ${s.method}`);
   if (sp.erkPower !== undefined && s.distribution !== 'erk')
     throw new UsageError(`sparse: erkPower applies to the erk distribution, not to ${s.distribution}`);
-  if (s.method === 'granet' || s.method === 'gmp') {
+  if (rule.gradual) {
     if (1 - s.sparsity > s.initialDensity)
       throw new UsageError(
         `sparse: ${s.method}'s final density ${+(1 - s.sparsity).toFixed(6)} is above its initial density ${s.initialDensity}`,

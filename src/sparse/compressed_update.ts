@@ -1,50 +1,12 @@
 // Prune-and-grow (SPEC §4, prune_grow.ts) on a weight held in CSR, without a dense copy of it: the same
 // selection as pruneAndGrow on the dense mask, but the grow scores of the positions outside the pattern stream
-// through a running top-k a block of rows at a time, and the new pattern is merged from the old one.
+// through a running top-k a block at a time (scores.ts), and the new pattern is merged from the old one.
 // Positions are row-major indices r·K + c; CSR order is position order, so "ties to the lower position"
 // means the same thing in both layouts.
 import type { Csr, CscView, Kernels } from '../kernels/kernels.js';
-import type { Rng } from '../util/rng.js';
 import { RunningTopK } from './running_topk.js';
+import type { ScoreSource } from './scores.js';
 import { topKIndices, type TopK } from './topk.js';
-
-/** Floats of dense scores materialised at once (4 MB): the scan's working set, whatever the layer's size. */
-const CHUNK = 1 << 20;
-
-/** Where the scores of a layer come from: visit(start, scores) for consecutive blocks of positions. */
-export type ScoreSource = (visit: (start: number, scores: Float32Array) => void) => void;
-
-/** Something that can compute rows [r0, r1) of a layer's dense weight gradient (Linear, Conv2d). */
-export interface GradientRows {
-  weightGradientRows(r0: number, r1: number, out: Float32Array): void;
-}
-
-/** |dense gradient| of an M×K weight, a block of rows at a time (RigL's grow score). */
-export function gradientMagnitudes(layer: GradientRows, M: number, K: number): ScoreSource {
-  return (visit) => {
-    const rows = Math.max(1, Math.floor(CHUNK / K));
-    const buf = new Float32Array(Math.min(M, rows) * K);
-    for (let r0 = 0; r0 < M; r0 += rows) {
-      const r1 = Math.min(M, r0 + rows);
-      const out = buf.subarray(0, (r1 - r0) * K);
-      layer.weightGradientRows(r0, r1, out);
-      for (let i = 0; i < out.length; i++) out[i] = Math.abs(out[i]);
-      visit(r0 * K, out);
-    }
-  };
-}
-
-/** n uniform draws of rng in position order, as randomScores (SET's grow score), a block at a time. */
-export function uniformScores(n: number, rng: Rng): ScoreSource {
-  return (visit) => {
-    const buf = new Float32Array(Math.min(n, CHUNK));
-    for (let start = 0; start < n; start += CHUNK) {
-      const out = buf.subarray(0, Math.min(CHUNK, n - start));
-      for (let i = 0; i < out.length; i++) out[i] = rng.float();
-      visit(start, out);
-    }
-  };
-}
 
 /** The row-major positions of W's nonzeros, ascending. */
 export function patternPositions(W: Csr): Int32Array {

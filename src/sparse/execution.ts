@@ -6,8 +6,7 @@ import { Linear } from '../nn/layers/linear.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../nn/tensor.js';
 import { Rng } from '../util/rng.js';
-import type { Method } from './method.js';
-import type { GradientRows } from './compressed_update.js';
+import type { GradientRows } from './scores.js';
 
 export const EXECUTION_MODES = ['dense', 'masked', 'sparse', 'auto'] as const;
 export type ExecutionMode = (typeof EXECUTION_MODES)[number];
@@ -23,20 +22,13 @@ export function ownerOf(model: Module, paramName: string): Module | undefined {
   return model.namedModules().find(([p]) => p === path)?.[1];
 }
 
-/** Why the weight owned by `m` cannot run compressed, or null if it can. */
-export function sparseUnsupported(m: Module | undefined): string | null {
-  if (m instanceof Linear) return null;
-  if (m instanceof Conv2d) {
-    return m.groups === 1 ? null : `it is a grouped convolution (groups ${m.groups}), which has no sparse kernel`;
-  }
+/** The layer owning the weight `paramName` when it can run compressed; otherwise why it cannot. */
+export function sparseOwner(model: Module, paramName: string): SparseCapable | string {
+  const m = ownerOf(model, paramName);
+  if (m instanceof Linear) return m;
+  if (m instanceof Conv2d)
+    return m.groups === 1 ? m : `it is a grouped convolution (groups ${m.groups}), which has no sparse kernel`;
   return `its layer (${m?.constructor.name ?? 'none'}) has no sparse kernel`;
-}
-
-/** Why a method cannot run compressed, or null. */
-export function methodSparseUnsupported(method: Method): string | null {
-  if (method === 'dense') return 'it has no masks (use --mode dense)';
-  if (method === 'snfs') return 'its growth follows the momentum of the dense gradient, a dense state kept every step';
-  return null;
 }
 
 /**

@@ -40,18 +40,39 @@ export interface SparseSettings {
   snfsMomentum: number;
 }
 
+/** What sets each method apart (SPEC §4): the one table the sparse hooks read, instead of comparing names. */
+export interface MethodRule {
+  /** How the masks start: none (dense training), random at the planned densities, or SNIP's selection on the
+   * first batch. */
+  start: 'none' | 'random' | 'snip';
+  /** GraNet, GMP: start at the initial density and prune to the final one on the cubic schedule. */
+  gradual: boolean;
+  /** The growth of the prune-and-grow updates ('none': the method regrows nothing). */
+  growth: Growth;
+  /** Why the method cannot run compressed, or null. */
+  notCompressible: string | null;
+}
+
+const fixed = { gradual: false, growth: 'none', notCompressible: null } as const;
+
+export const METHOD_RULES: Record<Method, MethodRule> = {
+  dense: { ...fixed, start: 'none', notCompressible: 'it has no masks (use --mode dense)' },
+  static: { ...fixed, start: 'random' },
+  snip: { ...fixed, start: 'snip' },
+  set: { ...fixed, start: 'random', growth: 'random' },
+  rigl: { ...fixed, start: 'random', growth: 'gradient' },
+  snfs: {
+    start: 'random',
+    gradual: false,
+    growth: 'momentum',
+    notCompressible: 'its growth follows the momentum of the dense gradient, a dense state kept every step',
+  },
+  granet: { ...fixed, start: 'random', gradual: true, growth: 'gradient' },
+  gmp: { ...fixed, start: 'random', gradual: true },
+};
+
 export function growthOf(method: Method): Growth {
-  switch (method) {
-    case 'set':
-      return 'random';
-    case 'rigl':
-    case 'granet':
-      return 'gradient';
-    case 'snfs':
-      return 'momentum';
-    default:
-      return 'none';
-  }
+  return METHOD_RULES[method].growth;
 }
 
 /** Method-specific defaults (SPEC §4 and §11), filled in where the user gave nothing. */

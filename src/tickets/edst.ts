@@ -7,10 +7,12 @@
 // phase's last epoch is evaluated (and, for best-validation tickets, kept) before it. The M tickets are the
 // ensemble; the run's training FLOPs are the ensemble's.
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { Metrics } from '../eval/metrics.js';
-import type { SparseTraining, UpdateControl } from '../sparse/training.js';
+import type { UpdateRequests, UpdateTimetable } from '../sparse/training.js';
 import type { EpochRecord, Hook, StepContext } from '../train/hooks.js';
 import type { Trainer } from '../train/trainer.js';
+import { checkedJson } from '../util/checked_json.js';
 import type { TicketEvaluator } from './evaluate.js';
 import { loadTicket, saveTicket, ticketFromModel, type Provenance } from './ticket.js';
 
@@ -28,7 +30,8 @@ export interface EdstSettings {
 }
 
 export interface EdstContext {
-  sparse: SparseTraining;
+  /** The sparse hook's masks: the booster's explorations, its tickets' masks. */
+  updates: UpdateRequests;
   itersPerEpoch: number;
   ticketsDir: string;
   provenance: Omit<Provenance, 'density'>;
@@ -47,7 +50,12 @@ export interface EdstReport {
   ensemble: Record<string, Metrics>;
 }
 
-export class Edst implements Hook, UpdateControl {
+/** The checkpoint state: the refinement phase whose best-validation ticket is watched, and its best accuracy. */
+const EDST_STATE = z.object({ phase: z.number(), phaseBest: z.number() });
+
+type EdstState = z.infer<typeof EDST_STATE>;
+
+export class Edst implements Hook<EdstState>, UpdateTimetable {
   readonly name = 'edst';
   private readonly exploreIters: number;
   private readonly refineIters: number;
@@ -62,7 +70,7 @@ export class Edst implements Hook, UpdateControl {
   ) {
     this.exploreIters = s.exploreEpochs * c.itersPerEpoch;
     this.refineIters = s.refineEpochs * c.itersPerEpoch;
-    c.sparse.control = this;
+    c.updates.follow(this);
   }
 
   /** m ≥ 1 when `iteration` (completed steps) ends refinement phase m; otherwise 0. */
@@ -88,7 +96,7 @@ export class Edst implements Hook, UpdateControl {
     const m = this.phaseEnd(it);
     if (m > 0 && this.s.ticket === 'final') this.save(m, ctx.trainer, ctx.epoch + 1, it);
     if (this.explorationAt(it)) {
-      const r = this.c.sparse.explore(it, this.s.q, 'code');
+      const r = this.c.updates.explore(it, this.s.q, 'code');
       this.c.log?.(
         `edst: refinement phase ${this.phaseEnd(it - 1) + 1} explored ${r.dropped} connections (q ${this.s.q})`,
       );
@@ -111,7 +119,7 @@ export class Edst implements Hook, UpdateControl {
   }
 
   private save(m: number, trainer: Trainer, epoch: number, iteration: number, metrics?: Record<string, Metrics>) {
-    const t = ticketFromModel(trainer.model, this.c.sparse.ticketMasks(), {
+    const t = ticketFromModel(trainer.model, this.c.updates.ticketMasks(), {
       ...this.c.provenance,
       epoch,
       iteration,
@@ -143,12 +151,15 @@ export class Edst implements Hook, UpdateControl {
     return this.reportData;
   }
 
-  saveState(): unknown {
+  saveState(): EdstState {
     return { phase: this.phase, phaseBest: this.phaseBest };
   }
 
-  loadState(state: unknown): void {
-    const st = state as { phase: number; phaseBest: number };
+  parseState(json: unknown): EdstState {
+    return checkedJson(EDST_STATE, json, 'edst hook state');
+  }
+
+  loadState(st: EdstState): void {
     this.phase = st.phase;
     this.phaseBest = st.phaseBest;
   }

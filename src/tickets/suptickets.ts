@@ -6,10 +6,12 @@
 // extra copy of the weights) and magnitude-pruned globally back to the budget; training goes on from the
 // un-averaged network. The last θ̃ is the ultimate ticket (BatchNorm: AV, or BU recomputed over training data).
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { Metrics } from '../eval/metrics.js';
-import type { SparseTraining, UpdateControl, ExplorationCriteria } from '../sparse/training.js';
+import type { ExplorationCriteria, UpdateRequests, UpdateTimetable } from '../sparse/training.js';
 import type { Hook, StepContext } from '../train/hooks.js';
 import type { Trainer } from '../train/trainer.js';
+import { checkedJson } from '../util/checked_json.js';
 import type { TensorMap } from '../util/safetensors.js';
 import { Superposition, type SuperposeKind } from './superpose.js';
 import type { TicketEvaluator } from './evaluate.js';
@@ -49,7 +51,8 @@ export function supTicketsBudget(epochs: number, cycleRate: number, cycleEpochs:
 }
 
 export interface SupTicketsContext {
-  sparse: SparseTraining;
+  /** The sparse hook's masks: the booster's pauses and explorations, its tickets' masks. */
+  updates: UpdateRequests;
   itersPerEpoch: number;
   epochs: number;
   /** Where the cheap and ultimate tickets are written (runs/<name>/tickets). */
@@ -77,7 +80,28 @@ export interface SupTicketsReport {
   ensemble: Record<string, Metrics>;
 }
 
-export class SupTickets implements Hook, UpdateControl {
+const PROVENANCE_FIELDS = z.object({
+  model: z.string(),
+  width: z.number(),
+  classes: z.number(),
+  method: z.string(),
+  density: z.number(),
+});
+
+/** The checkpoint state: tickets superposed so far, their names, the budget and the superposition's provenance (its
+ * tensors are checkpoint tensors 'suptickets.*'). */
+const SUP_TICKETS_STATE = z
+  .object({
+    count: z.number().int().nonnegative(),
+    collected: z.array(z.string()),
+    nnzBudget: z.number(),
+    provenance: z.custom<Provenance>((v) => PROVENANCE_FIELDS.safeParse(v).success).nullable(),
+  })
+  .refine((st) => st.count === 0 || st.provenance !== null, 'a superposition without its provenance');
+
+type SupTicketsState = z.infer<typeof SUP_TICKETS_STATE>;
+
+export class SupTickets implements Hook<SupTicketsState>, UpdateTimetable {
   readonly name = 'suptickets';
   readonly budget: SupTicketsBudget;
   private readonly normalIters: number;
@@ -97,7 +121,7 @@ export class SupTickets implements Hook, UpdateControl {
     this.normalIters = this.budget.normalEpochs * c.itersPerEpoch;
     this.cycleIters = s.cycleEpochs * c.itersPerEpoch;
     this.superposition = new Superposition({ kind: s.superpose, beta: s.cimaBeta });
-    c.sparse.control = this;
+    c.updates.follow(this);
   }
 
   /** j ≥ 0 when `iteration` (completed steps) ends the normal phase (j = 0) or cycle j; otherwise −1. */
@@ -123,7 +147,7 @@ export class SupTickets implements Hook, UpdateControl {
     if (j < 0) return;
     if (j > 0 || this.s.includeEndpoint) this.collect(j, ctx);
     if (j < this.budget.tickets) {
-      const r = this.c.sparse.explore(it, this.s.exploreRate, this.s.exploreCriteria);
+      const r = this.c.updates.explore(it, this.s.exploreRate, this.s.exploreCriteria);
       this.c.log?.(`suptickets: cycle ${j + 1}/${this.budget.tickets} starts: explored ${r.dropped} connections`);
     }
   }
@@ -132,7 +156,7 @@ export class SupTickets implements Hook, UpdateControl {
    * pruned back to the budget (its masked weights' nonzeros). */
   private collect(j: number, ctx: StepContext): void {
     const name = j === 0 ? 'endpoint' : `cheap-${j}`;
-    const ticket = ticketFromModel(ctx.trainer.model, this.c.sparse.ticketMasks(), {
+    const ticket = ticketFromModel(ctx.trainer.model, this.c.updates.ticketMasks(), {
       ...this.c.provenance,
       epoch: ctx.epoch + 1,
       iteration: ctx.iteration + 1,
@@ -166,7 +190,7 @@ export class SupTickets implements Hook, UpdateControl {
     const ultimateMetrics = ev.evaluate(ultimate);
     ultimate.provenance.metrics = ultimateMetrics;
     saveTicket(join(this.c.ticketsDir, 'ultimate.safetensors'), ultimate);
-    const last = ticketFromModel(trainer.model, this.c.sparse.ticketMasks(), this.c.provenance);
+    const last = ticketFromModel(trainer.model, this.c.updates.ticketMasks(), this.c.provenance);
     this.reportData = {
       normal_epochs: this.budget.normalEpochs,
       cyclic_epochs: this.budget.cyclicEpochs,
@@ -201,7 +225,7 @@ export class SupTickets implements Hook, UpdateControl {
 
   private pendingTensors?: TensorMap;
 
-  saveState(): unknown {
+  saveState(): SupTicketsState {
     return {
       count: this.superposition.count,
       collected: this.collected,
@@ -210,12 +234,15 @@ export class SupTickets implements Hook, UpdateControl {
     };
   }
 
-  loadState(state: unknown): void {
-    const st = state as { count: number; collected: string[]; nnzBudget: number; provenance: Provenance | null };
+  parseState(json: unknown): SupTicketsState {
+    return checkedJson(SUP_TICKETS_STATE, json, 'suptickets hook state');
+  }
+
+  loadState(st: SupTicketsState): void {
     this.collected = st.collected;
     this.nnzBudget = st.nnzBudget;
-    if (st.count > 0)
-      this.superposition.loadStateTensors('suptickets.', this.pendingTensors ?? new Map(), st.count, st.provenance!);
+    if (st.count > 0 && st.provenance)
+      this.superposition.loadStateTensors('suptickets.', this.pendingTensors ?? new Map(), st.count, st.provenance);
     this.pendingTensors = undefined;
   }
 }

@@ -97,7 +97,10 @@ export function restoreCheckpoint(
   const hookStates = JSON.parse(ck.metadata.hooks ?? '{}') as Record<string, unknown>;
   for (const h of p.hooks) {
     h.loadStateTensors?.(ck.extra);
-    if (h.loadState && h.name in hookStates) h.loadState(hookStates[h.name]);
+    if (h.loadState && h.name in hookStates) {
+      const json = hookStates[h.name];
+      h.loadState(h.parseState ? h.parseState(json) : json);
+    }
   }
   if (!ck.metadata.position) throw new Error(`${ck.path}: no trainer position in the checkpoint, cannot resume`);
   return JSON.parse(ck.metadata.position) as TrainerPosition;

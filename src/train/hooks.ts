@@ -29,7 +29,10 @@ export interface EpochRecord {
   seconds: { train: number; data: number; eval: number };
 }
 
-export interface Hook {
+/** A hook whose checkpoint state is of type S. A hook with a typed state also has parseState, which checks the JSON
+ * read back from a checkpoint before loadState gets it (checkpoint.ts): state is validated where it enters, not
+ * cast from unknown. */
+export interface Hook<S = unknown> {
   readonly name: string;
   beforeStep?(ctx: StepContext): void;
   /** After the backward pass, before the optimiser step (e.g. masking gradients). */
@@ -41,8 +44,10 @@ export interface Hook {
   /** What the hook adds to the run's summary.json under its name (e.g. a booster's ticket metrics). */
   report?(): unknown;
   /** State to persist in checkpoints (JSON-serialisable), and its restoration on --resume. */
-  saveState?(): unknown;
-  loadState?(state: unknown): void;
+  saveState?(): S;
+  /** The state as read back from a checkpoint's JSON, checked: throws naming what does not fit. */
+  parseState?(json: unknown): S;
+  loadState?(state: S): void;
   /** Tensors to persist in checkpoints (masks as '<param>.mask'), and their restoration (called before
    * loadState). */
   stateTensors?(): TensorMap;

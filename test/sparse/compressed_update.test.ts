@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cscView, csrFromMask, csrToDense } from '../../src/kernels/sparse_format.js';
-import { rebuildPattern, selectGrowth, uniformScores, type ScoreSource } from '../../src/sparse/compressed_update.js';
+import { rebuildPattern, selectGrowth } from '../../src/sparse/compressed_update.js';
+import { uniformScores, type ScoreSource } from '../../src/sparse/scores.js';
 import { magnitude, pruneAndGrow, randomScores } from '../../src/sparse/prune_grow.js';
 import { RunningTopK } from '../../src/sparse/running_topk.js';
 import { topKIndices, topKSegments } from '../../src/sparse/topk.js';
