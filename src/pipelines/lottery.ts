@@ -12,11 +12,12 @@
 // checkpoint, so an interrupted pipeline ends exactly as an uninterrupted one.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { Metrics } from '../eval/metrics.js';
 import { zerosAt } from '../sparse/distribution.js';
-import type { EpochRecord, Hook, StepContext } from '../train/hooks.js';
-import type { Trainer } from '../train/trainer.js';
+import type { EpochRecord, Hook, StepContext, TrainerView } from '../train/hooks.js';
 import { writeFileAtomic } from '../train/rundir.js';
+import { checkedJson } from '../util/checked_json.js';
 import { UsageError } from '../util/errors.js';
 import { accuracyCell, markdownTable } from '../util/markdown.js';
 import type { TrainConfig } from '../run/config.js';
@@ -133,8 +134,11 @@ export class RewindPoint implements Hook {
   }
 }
 
+const BEST_VAL_STATE = z.object({ best: z.number() });
+type BestValState = z.infer<typeof BEST_VAL_STATE>;
+
 /** Keeps the round's best-validation weights as a ticket (best.safetensors), when the pipeline asks for them. */
-class BestValidation implements Hook {
+class BestValidation implements Hook<BestValState> {
   readonly name = 'best-validation';
   private best = -1;
   constructor(
@@ -143,7 +147,7 @@ class BestValidation implements Hook {
     private readonly provenance: () => Ticket['provenance'],
   ) {}
 
-  epochEnd(record: EpochRecord, trainer: Trainer): void {
+  epochEnd(record: EpochRecord, trainer: TrainerView): void {
     const acc = record.eval.val?.accuracy;
     if (acc === undefined || acc <= this.best) return;
     this.best = acc;
@@ -159,12 +163,16 @@ class BestValidation implements Hook {
     );
   }
 
-  saveState(): unknown {
+  saveState(): BestValState {
     return { best: this.best };
   }
 
-  loadState(state: unknown): void {
-    this.best = (state as { best: number }).best;
+  parseState(json: unknown): BestValState {
+    return checkedJson(BEST_VAL_STATE, json, 'the best-validation ticket hook');
+  }
+
+  loadState(state: BestValState): void {
+    this.best = state.best;
   }
 }
 

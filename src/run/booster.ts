@@ -1,4 +1,4 @@
-// A booster composed onto a run (DESIGN.md: "a booster is a schedule plus a ticket collector that asks the
+// A booster composed onto a run (docs/ARCHITECTURE.md: "a booster is a schedule plus a ticket collector that asks the
 // sparse hook for an exploration or a pause"). Each kind gives a plan, checked before any work: the epochs the
 // sparse method's own schedules span, the run's LR schedule, and the hook, built with what it needs from the run
 // (tickets directory, an evaluator with a scratch model).

@@ -1,4 +1,4 @@
-// A training run's parts from its config (DESIGN.md: a run is a composition, config → data + model →
+// A training run's parts from its config (docs/ARCHITECTURE.md: a run is a composition, config → data + model →
 // Trainer(hooks)): data loaders, model, optimiser, LR schedule, loss, the sparse method's hook, a booster's hook and
 // the caller's, and the start a pipeline gives. Everything checkable before training is checked here (UsageError);
 // nothing is written: runOnce owns the run directory.

@@ -1,4 +1,4 @@
-// One training run in its directory, run once (STYLE.md, open_lth: a step skips when its output exists, so resume
+// One training run in its directory, run once (as open_lth's runner: a step skips when its output exists, so resume
 // = rerun). runOnce owns the run directory <runsDir>/<name> of the config: it skips a completed run (returning its
 // summary), resumes one with a checkpoint, or starts it; creates or refuses the directory, holds its lock, turns
 // Ctrl-C into a checkpoint, records a failure during work in summary.json (its last good checkpoint kept, one line

@@ -1,6 +1,6 @@
-// The masks hook (DESIGN.md; STYLE §3): the mask discipline of every step — gradients of pruned weights zeroed before
-// the optimiser step, weights and optimiser state masked after it (SPEC §4) — and, where the update schedule says,
-// the method's update by its updater: gradual pruning, then prune-and-grow of every layer not kept dense through the
+// The masks hook (docs/ARCHITECTURE.md, after RigL's mask updaters): the mask discipline of every step — gradients
+// of pruned weights zeroed before the optimiser step, weights and optimiser state masked after it (SPEC §4) — and,
+// where the update schedule says, the method's update by its updater: gradual pruning, then prune-and-grow of every layer not kept dense through the
 // one core (layer_update.ts). A booster asks it for pauses and explorations through UpdateRequests.
 import { z } from 'zod';
 import type { Kernels } from '../kernels/kernels.js';
@@ -41,7 +41,7 @@ export interface UpdateRecord {
  * gradient growth whatever the base ('code', what the Sup-tickets and FreeTickets code does). */
 export type ExplorationCriteria = 'base' | 'code';
 
-/** What a booster asks of the sparse method's masks (DESIGN.md: "asks the sparse hook for an exploration or a
+/** What a booster asks of the sparse method's masks (docs/ARCHITECTURE.md: "asks the sparse hook for an exploration or a
  * pause"). Iterations count completed steps (1-based). */
 export interface UpdateRequests {
   /** The booster's timetable of pauses and explorations, given once before training. */

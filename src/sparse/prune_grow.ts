@@ -1,4 +1,4 @@
-// The one prune-and-grow core shared by every dynamic sparse method (SPEC §4; STYLE §3, after Google RigL's
+// The one prune-and-grow core shared by every dynamic sparse method (SPEC §4; after Google RigL's
 // `_get_update_op` in rigl/sparse_optimizers_base.py and `generic_mask_update` in rigl/rigl_tf2/mask_updaters.py).
 // Methods differ only in the scores they pass: drop |w| (RigL, SET, SNFS); grow |g| (RigL), |momentum| (SNFS)
 // or uniform random (SET).

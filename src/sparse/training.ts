@@ -1,4 +1,4 @@
-// Sparse training as one trainer hook (DESIGN.md) composed of small ones, each with one job: SNIP's selection at the
+// Sparse training as one trainer hook (docs/ARCHITECTURE.md) composed of small ones, each with one job: SNIP's selection at the
 // start (snip_start.ts), the mask discipline and the method's updates (masks_hook.ts, by the updater its row of
 // METHOD_RULES composes: updaters.ts), the training FLOPs (flops.ts) and the execution planner (planner.ts). Their
 // events run in the order below and their states make one checkpoint entry, 'sparse', as it always was. Layers run

@@ -1,10 +1,10 @@
-// When a method's regular mask updates happen and how much they drop (SPEC §4; STYLE §3: RigL's UpdateSchedule in
+// When a method's regular mask updates happen and how much they drop (SPEC §4; after RigL's UpdateSchedule in
 // rigl/rigl_tf2/mask_updaters.py): every ΔT iterations up to the update end, unless a booster's timetable pauses
 // them. Iterations count completed steps (1-based).
 import type { SparseSettings } from './method.js';
 import { dropFraction, isUpdateIteration } from './schedules.js';
 
-/** A booster's timetable (DESIGN.md: a booster is "a schedule plus a ticket collector that asks the sparse hook for
+/** A booster's timetable (docs/ARCHITECTURE.md: a booster is "a schedule plus a ticket collector that asks the sparse hook for
  * an exploration or a pause"): where it pauses the method's regular updates, and after which steps it will ask for
  * an exploration, so that the sparse hook keeps those steps' dense gradient for growth. */
 export interface UpdateTimetable {

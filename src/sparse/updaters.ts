@@ -1,4 +1,4 @@
-// A method's mask updater (STYLE §3, after rigl_tf2's MaskUpdater, whose subclasses override only their scores): what
+// A method's mask updater (after rigl_tf2's MaskUpdater, whose subclasses override only their scores): what
 // it drops and grows by, and for GraNet/GMP the gradual pruning before that, composed from the method's row of
 // METHOD_RULES. A booster's exploration drops the same way and grows by the criterion it asks for (masks_hook.ts).
 import type { GradualPruning } from './gradual.js';

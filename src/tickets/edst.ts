@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Metrics } from '../eval/metrics.js';
 import type { UpdateRequests, UpdateTimetable } from '../sparse/training.js';
-import type { EpochRecord, Hook, StepContext } from '../train/hooks.js';
-import type { Trainer } from '../train/trainer.js';
+import type { EpochRecord, Hook, StepContext, TrainerView } from '../train/hooks.js';
 import { checkedJson } from '../util/checked_json.js';
 import type { TicketEvaluator } from './evaluate.js';
 import { loadTicket, saveTicket, ticketFromModel, type Provenance } from './ticket.js';
@@ -104,7 +103,7 @@ export class Edst implements Hook<EdstState>, UpdateTimetable {
   }
 
   /** Best-validation tickets: within refinement phase m, the epoch with the best validation accuracy. */
-  epochEnd(record: EpochRecord, trainer: Trainer): void {
+  epochEnd(record: EpochRecord, trainer: TrainerView): void {
     if (this.s.ticket !== 'best-val' || record.epoch <= this.s.exploreEpochs) return;
     const phase = Math.ceil((record.epoch - this.s.exploreEpochs) / this.s.refineEpochs);
     if (phase > this.s.members) return;
@@ -118,7 +117,7 @@ export class Edst implements Hook<EdstState>, UpdateTimetable {
     this.save(phase, trainer, record.epoch, record.iteration, record.eval);
   }
 
-  private save(m: number, trainer: Trainer, epoch: number, iteration: number, metrics?: Record<string, Metrics>) {
+  private save(m: number, trainer: TrainerView, epoch: number, iteration: number, metrics?: Record<string, Metrics>) {
     const t = ticketFromModel(trainer.model, this.c.updates.ticketMasks(), {
       ...this.c.provenance,
       epoch,

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Metrics } from '../eval/metrics.js';
 import type { ExplorationCriteria, UpdateRequests, UpdateTimetable } from '../sparse/training.js';
-import type { Hook, StepContext } from '../train/hooks.js';
-import type { Trainer } from '../train/trainer.js';
+import type { Hook, StepContext, TrainerView } from '../train/hooks.js';
 import { checkedJson } from '../util/checked_json.js';
 import type { TensorMap } from '../util/safetensors.js';
 import { Superposition, type SuperposeKind } from './superpose.js';
@@ -172,7 +171,7 @@ export class SupTickets implements Hook<SupTicketsState>, UpdateTimetable {
 
   /** The ultimate ticket (BN refreshed for BU), its metrics, the last network's and the cheap tickets'
    * prediction ensemble; the ultimate is written to tickets/ultimate.safetensors. */
-  runEnd(trainer: Trainer): void {
+  runEnd(trainer: TrainerView): void {
     const ev = this.c.evaluator;
     const ultimate = this.superposition.current;
     if (!ultimate) throw new Error('suptickets: the run ended without a ticket');

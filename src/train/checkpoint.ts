@@ -98,8 +98,8 @@ export function restoreCheckpoint(
   for (const h of p.hooks) {
     h.loadStateTensors?.(ck.extra);
     if (h.loadState && h.name in hookStates) {
-      const json = hookStates[h.name];
-      h.loadState(h.parseState ? h.parseState(json) : json);
+      if (!h.parseState) throw new Error(`hook ${h.name} restores a state without checking it (no parseState)`);
+      h.loadState(h.parseState(hookStates[h.name]));
     }
   }
   if (!ck.metadata.position) throw new Error(`${ck.path}: no trainer position in the checkpoint, cannot resume`);

@@ -4,12 +4,13 @@ import type { BatchLoader } from '../data/loader.js';
 import { MetricAccumulator, argmaxRow, type Metrics } from '../eval/metrics.js';
 import { CrossEntropyLoss } from '../nn/loss.js';
 import type { Module } from '../nn/module.js';
-import type { Tensor } from '../nn/tensor.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Schedule } from '../optim/schedules.js';
 import { RunError } from '../util/errors.js';
-import type { EpochRecord, Hook, StepContext } from './hooks.js';
+import type { EpochRecord, Hook, StepContext, TrainerPosition, TrainingLoss } from './hooks.js';
+
+export type { TrainerPosition, TrainingLoss };
 
 /**
  * Divergence policy: training stops at the first step whose loss is not finite (NaN or ±Infinity), before
@@ -29,10 +30,6 @@ export class DivergenceError extends RunError {
 }
 
 /** Computes the training loss of a batch: returns the loss, d loss/d logits, and the softmax. */
-export interface TrainingLoss {
-  compute(logits: Tensor, labels: Int32Array, ctx: StepContext): { loss: number; dlogits: Tensor; probs: Tensor };
-}
-
 export interface TrainerOptions {
   model: Module;
   kernels: Kernels;
@@ -51,17 +48,6 @@ export interface TrainerOptions {
   /** Polled between steps; true stops the run at the next step boundary (Ctrl-C). */
   shouldStop?: () => boolean;
   onProgress?: (ctx: StepContext, batchesPerEpoch: number) => void;
-}
-
-/** Where a run stands: enough, with the model and optimiser state, to resume exactly. */
-export interface TrainerPosition {
-  epoch: number;
-  batchIndex: number;
-  iteration: number;
-  /** Running sums of the current epoch's training loss and accuracy. */
-  lossSum: number;
-  correct: number;
-  seen: number;
 }
 
 export class Trainer {
