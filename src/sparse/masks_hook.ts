@@ -1,7 +1,8 @@
 // The masks hook (docs/ARCHITECTURE.md, after RigL's mask updaters): the mask discipline of every step — gradients
 // of pruned weights zeroed before the optimiser step, weights and optimiser state masked after it (SPEC §4) — and,
-// where the update schedule says, the method's update by its updater: gradual pruning, then prune-and-grow of every layer not kept dense through the
-// one core (layer_update.ts). A booster asks it for pauses and explorations through UpdateRequests.
+// where the update schedule says, the method's update by its updater: gradual pruning, then prune-and-grow of every
+// layer not kept dense through the one core (layer_update.ts). A booster asks it for pauses and explorations through
+// UpdateRequests.
 import { z } from 'zod';
 import type { Kernels } from '../kernels/kernels.js';
 import type { Optimizer } from '../optim/optimizer.js';
