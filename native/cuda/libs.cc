@@ -76,6 +76,10 @@ bool load_cublas_from(const std::string& path, std::string* why) {
 
 bool load_cudnn_from(const std::string& path, std::string* why) {
   const std::string dir = dirname_of(path);
+  // The run-time compiled engines need NVRTC: from the CUDA 13 wheels' folder beside nvidia/cudnn/lib, or the
+  // toolkit's (best effort: without it cuDNN still has its precompiled engines).
+  if (!dir.empty()) preload(dir + "/../../cu13/lib", "libnvrtc.so.13");
+  preload("/usr/local/cuda/lib64", "libnvrtc.so.13");
   // cuDNN 9's libcudnn.so.9 is a shim that loads its sub-libraries by soname; loading them first from the same
   // directory (in dependency order) makes that independent of the loader's search path.
   for (const char* sub : {"libcudnn_graph.so.9", "libcudnn_engines_precompiled.so.9",
