@@ -1,6 +1,10 @@
 // Backend selection: the native addon when it is built, else the TypeScript reference with a loud
 // one-time warning. `backend: 'native'` makes a missing addon an error; `backend: 'js'` forces the reference.
+// The GPU is chosen only through an explicit device: getKernels(backend, threads, cudaDevice(i)) gives the cuda
+// kernels on that device's arrays (cuda.ts); cudaDevice throws a CudaUnavailableError (one line) where it cannot.
 import type { Kernels } from './kernels.js';
+import type { Device } from './device.js';
+import { CudaDevice, cudaKernels, type CudaKernels } from './cuda.js';
 import { jsKernels } from './js/index.js';
 import { loadAddon, nativeKernels } from './native.js';
 
@@ -11,7 +15,25 @@ let cached: Kernels | undefined;
 let cachedBackend: Backend | undefined;
 let warned = false;
 
-export function getKernels(backend: Backend = 'auto', threads?: number): Kernels {
+const cudaCached = new Map<CudaDevice, CudaKernels>();
+
+export function getKernels(backend?: Backend, threads?: number): Kernels;
+export function getKernels(backend: Backend, threads: number | undefined, device: CudaDevice): CudaKernels;
+export function getKernels(backend: Backend, threads: number | undefined, device: Device): Kernels;
+export function getKernels(
+  backend: Backend = 'auto',
+  threads?: number,
+  device?: Device | CudaDevice,
+): Kernels | CudaKernels {
+  if (device instanceof CudaDevice) {
+    if (backend !== 'auto')
+      throw new Error(
+        `--backend ${backend} runs on the CPU; a cuda device runs the cuda kernels (leave --backend auto)`,
+      );
+    let k = cudaCached.get(device);
+    if (!k) cudaCached.set(device, (k = cudaKernels(device)));
+    return k;
+  }
   if (!cached || cachedBackend !== backend) {
     cached = selectKernels(backend);
     cachedBackend = backend;
@@ -47,3 +69,4 @@ function selectKernels(backend: Backend): Kernels {
 }
 
 export type { Kernels } from './kernels.js';
+export type { CudaKernels } from './cuda.js';

@@ -9,7 +9,7 @@ import type { Activation, ConvShape, Kernels, PoolShape, SgdOptions } from './ke
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Addon = Record<string, (...args: any[]) => any>;
 
-function packageRoot(): string {
+export function packageRoot(): string {
   // dist/src/kernels/native.js or src/kernels/native.ts → the directory holding package.json
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
