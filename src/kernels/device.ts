@@ -4,7 +4,6 @@
 // they are, so a training step runs without copies; the host sees the numbers only when it downloads them
 // (checkpoints, tickets, metrics).
 import { cpus, totalmem } from 'node:os';
-import { cudaDevice, CudaUnavailableError, type CudaDevice } from './cuda.js';
 
 /** Element types: float32 data, int32 indices and labels, bytes (masks). */
 export type DType = 'f32' | 'i32' | 'u8';
@@ -135,17 +134,3 @@ class CpuDevice implements Device {
 
 /** The CPU: arrays are host typed arrays (the js and native kernels work on these). */
 export const cpuDevice: Device = new CpuDevice();
-
-/**
- * The device named by spec: 'cpu', 'cuda' (GPU 0) or 'cuda:N'. A GPU that cannot be used throws a
- * CudaUnavailableError whose message is one line saying why (the CLI prints it and exits 2).
- */
-export function openDevice(spec: string): Device | CudaDevice {
-  if (spec === 'cpu') return cpuDevice;
-  const m = /^cuda(?::(\d+))?$/.exec(spec);
-  if (!m) throw new Error(`unknown device '${spec}' (expected cpu, cuda or cuda:N)`);
-  return cudaDevice(m[1] === undefined ? 0 : Number(m[1]));
-}
-
-export { cudaDevice, CudaUnavailableError };
-export type { CudaDevice };

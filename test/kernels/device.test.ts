@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpuDevice, openDevice, CudaUnavailableError } from '../../src/kernels/device.js';
+import { cpuDevice } from '../../src/kernels/device.js';
+import { openDevice, CudaUnavailableError } from '../../src/kernels/open_device.js';
 import { cudaUnavailable } from '../../src/kernels/cuda.js';
 import { getKernels } from '../../src/kernels/index.js';
 
