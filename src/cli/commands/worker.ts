@@ -1,6 +1,7 @@
 // `sparsetickets worker`: takes runs off a BullMQ queue (a `sweep --queue` put them there) and trains each in a
 // child process of its own. See docs/GUIDE.md, "Sweeps, workers, reports, reproduce".
 import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
+import { countOption } from '../limits.js';
 import { checkRedisUrl, runWorker } from '../../experiments/queue.js';
 
 const spec: CommandSpec = {
@@ -60,7 +61,7 @@ export const workerCommand = {
       queueName: String(v['queue-name']),
       runsDir: String(v['runs-dir']),
       concurrency: numberOption('worker', v, 'concurrency', { min: 1, integer: true }),
-      threadsPerJob: numberOption('worker', v, 'threads-per-job', { min: 1, integer: true }),
+      threadsPerJob: countOption('worker', v, 'threads-per-job'),
       lockSeconds: numberOption('worker', v, 'lock-seconds', { min: 1 }),
       stalledSeconds: numberOption('worker', v, 'stalled-seconds', { min: 1 }),
       quiet: !!v.quiet,
