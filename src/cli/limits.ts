@@ -22,6 +22,10 @@ export const COUNT_LIMITS = {
   'fgsm-samples': { min: 1, max: 1_000_000, why: 'images held in memory' },
   'hessian-batches': { min: 1, max: 10_000, why: 'batches of the Hessian estimate' },
   candidates: { min: 1, max: 10_000, why: 'tickets of the pipeline tried' },
+  // Round 0 is the dense network; 100 rounds at the gentlest useful rate (0.2) reach a density of 10⁻¹⁰.
+  rounds: { min: 2, max: 100, why: 'rounds of the pipeline, each a training run' },
+  jobs: { min: 1, max: 1024, why: 'runs trained at once' },
+  concurrency: { min: 1, max: 1024, why: 'runs trained at once' },
 } as const satisfies Record<string, CountLimit>;
 
 export type CountFlag = keyof typeof COUNT_LIMITS;

@@ -60,7 +60,7 @@ export const workerCommand = {
       url: checkRedisUrl(String(v.queue), 'worker'),
       queueName: String(v['queue-name']),
       runsDir: String(v['runs-dir']),
-      concurrency: numberOption('worker', v, 'concurrency', { min: 1, integer: true }),
+      concurrency: countOption('worker', v, 'concurrency'),
       threadsPerJob: countOption('worker', v, 'threads-per-job'),
       lockSeconds: numberOption('worker', v, 'lock-seconds', { min: 1 }),
       stalledSeconds: numberOption('worker', v, 'stalled-seconds', { min: 1 }),
