@@ -1,7 +1,17 @@
 // `sparsetickets ticket …` and `eval --ticket`: the algebra at the command line equals the training's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTicket, maskNonzeros } from '../../src/tickets/ticket.js';
@@ -152,4 +162,107 @@ test('bad input: one line, exit 2, nothing written', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
   assert.ok(!existsSync(out));
+});
+
+/** Runs each case and asserts exit 2, one line on stderr matching `message`, and that `dir` (listing, sizes and
+ * modification times) is unchanged. */
+function refusedWithoutChange(dir: string, cases: [string[], RegExp][]): void {
+  const snapshot = () =>
+    readdirSync(dir, { recursive: true })
+      .map(String)
+      .sort()
+      .map((f) => {
+        const st = statSync(join(dir, f));
+        return `${f} ${st.size} ${st.mtimeMs}`;
+      });
+  for (const [args, message] of cases) {
+    const before = snapshot();
+    const r = runCli(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.deepEqual(snapshot(), before, `${args.join(' ')} changed ${dir}`);
+  }
+}
+
+test('--out: an existing file is refused unless --overwrite, an input always (even through a link), before any work', () => {
+  const dir = join(runs, 'outrule');
+  mkdirSync(dir);
+  const [a, b] = [join(dir, 'a.safetensors'), join(dir, 'b.safetensors')];
+  copyFileSync(T('a', 'model.safetensors'), a);
+  copyFileSync(T('b', 'model.safetensors'), b);
+  const existing = join(dir, 'existing.safetensors');
+  copyFileSync(T('a', 'tickets/cheap-1.safetensors'), existing);
+  const link = join(dir, 'link.safetensors');
+  symlinkSync(a, link);
+  // A fake lottery pipeline: pool checks its --out against the pipeline's files before loading any of them.
+  const pipe = join(dir, 'pipe');
+  mkdirSync(pipe);
+  writeFileSync(join(pipe, 'lottery.json'), JSON.stringify({ settings: { scope: 'all' } }));
+  writeFileSync(join(pipe, 'rounds.json'), JSON.stringify([{ status: 'completed', ticket: 't0.safetensors' }]));
+  copyFileSync(a, join(pipe, 't0.safetensors'));
+  const report = join(dir, 'report.json');
+  writeFileSync(report, '{}\n');
+  refusedWithoutChange(dir, [
+    [
+      ['ticket', 'superpose', a, b, '--out', existing],
+      /ticket superpose: --out .*existing\.safetensors exists; --overwrite replaces it/,
+    ],
+    [['ticket', 'superpose', a, b, '--out', a, '--overwrite'], /--out .*a\.safetensors is an input of this command/],
+    [['ticket', 'interpolate', a, b, '--alpha', '0.5', '--out', existing], /exists; --overwrite replaces it/],
+    [['ticket', 'interpolate', a, b, '--alpha', '0.5', '--out', link, '--overwrite'], /link\.safetensors is an input/],
+    [['ticket', 'prune', a, '--density', '0.5', '--out', existing], /ticket prune: --out .* exists; --overwrite/],
+    [['ticket', 'prune', a, '--density', '0.5', '--out', a, '--overwrite'], /is an input of this command/],
+    [['pool', pipe, '--target', '0', '--out', existing], /pool: --out .* exists; --overwrite replaces it/],
+    [['pool', pipe, '--target', '0', '--out', join(pipe, 't0.safetensors'), '--overwrite'], /is an input/],
+    [['ensemble', a, b, '--out', report], /ensemble: --out .*report\.json exists; --overwrite replaces it/],
+    [['ensemble', a, b, '--out', b, '--overwrite'], /ensemble: --out .*b\.safetensors is an input/],
+    [['ensemble', T('a', ''), b, '--out', T('a', 'summary.json'), '--overwrite'], /summary\.json is an input/],
+  ]);
+  // With --overwrite an existing output that is no input is replaced (atomically: no temporary file is left).
+  ok(['ticket', 'prune', a, '--density', '0.05', '--out', existing, '--overwrite']);
+  assert.equal(loadTicket(existing).provenance.kind, 'pruned');
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => /tmp/.test(f)),
+    [],
+  );
+});
+
+test('count flags are bounded: one line naming the flag and its range, nothing written', () => {
+  const dir = join(runs, 'bounds');
+  mkdirSync(dir);
+  const [a, b] = [T('a', 'model.safetensors'), T('b', 'model.safetensors')];
+  const out = join(dir, 'never.safetensors');
+  const [ja, jb] = [join(dir, 'a.json'), join(dir, 'b.json')];
+  writeFileSync(ja, JSON.stringify({ final: { test: { accuracy: 0.5 } } }));
+  writeFileSync(jb, JSON.stringify({ final: { test: { accuracy: 0.6 } } }));
+  refusedWithoutChange(dir, [
+    [['interpolate', a, b, '--steps', '1e9'], /interpolate: --steps must be an integer from 2 to 1,001 .*got 1e9/],
+    [['interpolate', a, b, '--steps', '1'], /--steps must be an integer from 2 to 1,001/],
+    [
+      ['stats', '--a', ja, '--b', jb, '--resamples', '1e12'],
+      /stats: --resamples must be an integer from 100 to 10,000,000/,
+    ],
+    [
+      ['ticket', 'superpose', a, b, '--threads', '0', '--out', out],
+      /ticket superpose: --threads must be an integer from 1/,
+    ],
+    [
+      ['ticket', 'interpolate', a, b, '--alpha', '0.5', '--threads', '-1', '--out', out],
+      /--threads must be an integer from 1/,
+    ],
+    [
+      ['ticket', 'prune', a, '--density', '1e-9', '--out', out],
+      /ticket prune: --density 1e-9 keeps no weight in layer \S+/,
+    ],
+    [['ticket', 'prune', a, '--density', '1e-9', '--pruning', 'layerwise', '--out', out], /keeps no weight in layer/],
+    [['ensemble', a, b, '--ood-samples', '1e9'], /ensemble: --ood-samples must be an integer from 1 to 1,000,000/],
+    [
+      ['eval', '--ticket', a, '--metrics', 'ood', '--ood-samples', '0'],
+      /eval: --ood-samples must be an integer from 1/,
+    ],
+  ]);
+  assert.ok(!existsSync(out));
+  // stats still works within the bound.
+  ok(['stats', '--a', ja, '--b', jb, '--resamples', '1000']);
 });

@@ -37,5 +37,5 @@ test('interpolate A B: the end points are B and A evaluated on their own; pruned
   assert.equal(doc.curve[2].metrics.test.accuracy, ea.accuracy);
   const bad = runCli(['interpolate', a, b, '--steps', '1']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--steps must be ≥ 2/);
+  assert.match(bad.stderr, /--steps must be an integer from 2 to 1,001/);
 });

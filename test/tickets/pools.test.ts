@@ -1,7 +1,7 @@
 // Lottery Pools (SPEC §7): candidate order, coefficients, the greedy acceptance rule, pruning, variants.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Predictions } from '../../src/eval/predict.js';
@@ -185,6 +185,8 @@ test('pool CLI: bad input is one line, exit 2, before work', () => {
     [[p, '--target', '1', '--coefficients', '0.5,1', '--out', out], /coefficients must be in \(0, 1\), got 1/],
     [[p, '--target', '1'], /--out FILE\.safetensors is required/],
     [[runs, '--target', '1', '--out', out], /is not a lottery pipeline/],
+    [[p, '--target', '1', '--candidates', '0', '--out', out], /--candidates must be an integer from 1 to 10,000/],
+    [[p, '--target', '1', '--threads', '0', '--out', out], /--threads must be an integer from 1 to 1,024/],
   ];
   for (const [args, message] of cases) {
     const r = runCli(['pool', ...args]);
@@ -200,4 +202,14 @@ test('pool CLI: bad input is one line, exit 2, before work', () => {
     [1, 0],
   );
   assert.ok(doc.seconds_per_candidate > 0);
+  // A second pool to the same --out is refused before any work; so is one whose search log exists.
+  const again = runCli(['pool', p, '--target', '2', '--out', out, '--threads', '1']);
+  assert.equal(again.code, 2, again.stderr);
+  assert.match(again.stderr, /^sparsetickets: pool: --out \S+x\.safetensors exists; --overwrite replaces it\n$/);
+  const other = join(runs, 'y.safetensors');
+  writeFileSync(`${other}.search.jsonl`, '');
+  const log = runCli(['pool', p, '--target', '2', '--out', other, '--threads', '1']);
+  assert.equal(log.code, 2, log.stderr);
+  assert.match(log.stderr, /pool: search log \S+y\.safetensors\.search\.jsonl exists; --overwrite replaces it/);
+  assert.ok(!existsSync(other));
 });

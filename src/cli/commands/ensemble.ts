@@ -1,9 +1,12 @@
 // `sparsetickets ensemble SOURCE…`: the evaluation suite on an ensemble of tickets (FreeTickets' all-round
 // evaluation, SPEC §8 and §10) with its training FLOPs and parameter count.
 import { CORRUPTIONS, isCorruption, type Corruption } from '../../data/corruptions.js';
-import { evaluateEnsemble } from '../../pipelines/ensemble_eval.js';
+import { join } from 'node:path';
+import { evaluateEnsemble, resolveMembers } from '../../pipelines/ensemble_eval.js';
 import { writeFileAtomic } from '../../train/rundir.js';
 import { numberOption, parseCommandLine, type CommandSpec } from '../args.js';
+import { optionalCount } from '../limits.js';
+import { checkOutput, OVERWRITE_OPTION } from '../output.js';
 import { formatReport, list, parseMetrics, SUITE_SAMPLE_OPTIONS } from './eval_suite.js';
 
 const spec: CommandSpec = {
@@ -33,6 +36,7 @@ const spec: CommandSpec = {
     seed: { type: 'string', value: 'S', default: '0', description: 'seed of the generated sets' },
     threads: { type: 'string', value: 'T', description: 'threads [default: all cores]' },
     out: { type: 'string', value: 'FILE', description: 'also write the JSON report to FILE (tmp + rename)' },
+    overwrite: OVERWRITE_OPTION,
     json: { type: 'boolean', description: 'print the report as JSON on stdout' },
   },
   examples: [
@@ -47,8 +51,19 @@ export const ensembleCommand = {
     const parsed = parseCommandLine(spec, argv);
     if (!parsed) return;
     const v = parsed.values;
-    const opt = (name: string) =>
-      v[name] === undefined ? undefined : numberOption('ensemble', v, name, { min: 1, integer: true });
+    const opt = (name: 'corruption-samples' | 'ood-samples' | 'fgsm-samples' | 'threads') =>
+      optionalCount('ensemble', v, name);
+    if (v.out !== undefined) {
+      // Before any work: never a member, a run's summary or the reference; an existing file only with --overwrite.
+      const sources = parsed.positionals;
+      const dirs = [...sources, ...(v['dense-reference'] !== undefined ? [String(v['dense-reference'])] : [])];
+      const inputs = [
+        ...dirs,
+        ...dirs.flatMap((d) => ['summary.json', 'ensemble.json', 'model.safetensors'].map((f) => join(d, f))),
+        ...resolveMembers(sources, 0).files,
+      ];
+      checkOutput('ensemble', String(v.out), { overwrite: v.overwrite === true, inputs });
+    }
     const metrics = parseMetrics(String(v.metrics), 'ensemble');
     const types = list<Corruption>(v.corruptions, isCorruption, 'corruption', CORRUPTIONS.join(', '), 'ensemble');
     const sevs = list<string>(v.severities, (s) => /^[1-5]$/.test(s), 'severity', '1, 2, 3, 4, 5', 'ensemble');

@@ -10,6 +10,7 @@ import { loadModelState } from '../../train/checkpoint.js';
 import type { Metrics } from '../../eval/metrics.js';
 import { meanPredictions, metricsOf } from '../../eval/predict.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
+import { optionalCount } from '../limits.js';
 import { createModelFor } from '../../run/model_fit.js';
 import { SUITE_METRICS } from '../../eval/suite.js';
 import { checkpointInput, ticketInput } from './eval_inputs.js';
@@ -111,7 +112,7 @@ export const evalCommand = {
     if (!v.checkpoint) throw new UsageError('eval: --checkpoint FILE or --ticket FILE is required');
     const { ck, stored, model, dataset: datasetName, width, architecture } = checkpointInput(v);
     const batch = numberOption('eval', v, 'batch', { min: 1, integer: true });
-    const threads = v.threads === undefined ? undefined : numberOption('eval', v, 'threads', { min: 1, integer: true });
+    const threads = optionalCount('eval', v, 'threads');
     let data;
     try {
       data = loadDataset(datasetName, {
@@ -174,7 +175,7 @@ export const evalCommand = {
  * softmaxes) when there are several. Data and model come from the first ticket's provenance unless overridden. */
 function evalTickets(v: ParsedOptions): void {
   const split = String(v.split) as 'train' | 'val' | 'test';
-  const threads = v.threads === undefined ? undefined : numberOption('eval', v, 'threads', { min: 1, integer: true });
+  const threads = optionalCount('eval', v, 'threads');
   const { files, tickets, ev } = ticketInput(v, split, threads);
   const p = tickets[0].provenance;
   const members = tickets.map((t) => ev.predict(t, split));

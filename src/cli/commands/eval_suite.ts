@@ -19,6 +19,7 @@ import { applyTicket } from '../../tickets/ticket.js';
 import { loadModelState } from '../../train/checkpoint.js';
 import { writeFileAtomic } from '../../train/rundir.js';
 import { numberOption, UsageError, type OptionSpec, type ParsedOptions } from '../args.js';
+import { countOption, optionalCount } from '../limits.js';
 import { checkpointInput, ticketInput, usage } from './eval_inputs.js';
 
 /** The options `eval --metrics` and `ensemble` share: which corruptions and how many samples each set has. */
@@ -152,12 +153,12 @@ export function suiteEval(v: ParsedOptions): void {
   const split = String(v.split) as 'train' | 'val' | 'test';
   const types = list<Corruption>(v.corruptions, isCorruption, 'corruption', CORRUPTIONS.join(', '));
   const sevs = list<string>(v.severities, (s) => /^[1-5]$/.test(s), 'severity', '1, 2, 3, 4, 5')?.map(Number);
-  const opt = (name: string) =>
-    v[name] === undefined ? undefined : numberOption('eval', v, name, { min: 1, integer: true });
+  const opt = (name: 'corruption-samples' | 'ood-samples' | 'fgsm-samples' | 'threads') =>
+    optionalCount('eval', v, name);
   const corruptionSamples = opt('corruption-samples');
   const oodSamples = opt('ood-samples');
   const fgsmSamples = opt('fgsm-samples');
-  const hessianBatches = numberOption('eval', v, 'hessian-batches', { min: 1, integer: true });
+  const hessianBatches = countOption('eval', v, 'hessian-batches');
   const hessianBatch = numberOption('eval', v, 'hessian-batch', { min: 1, integer: true });
   const seed = numberOption('eval', v, 'seed', { min: 0, integer: true });
   const batch = numberOption('eval', v, 'batch', { min: 1, integer: true });

@@ -4,6 +4,7 @@ import { ticketEvaluator } from '../../run/ticket_data.js';
 import { interpolationCurve } from '../../tickets/curve.js';
 import { checkCompatible, loadTicket, maskNonzeros, TicketError, type Ticket } from '../../tickets/ticket.js';
 import { numberOption, parseCommandLine, UsageError, type CommandSpec } from '../args.js';
+import { countOption, optionalCount } from '../limits.js';
 import type { PruneScope } from '../../tickets/prune.js';
 
 const spec: CommandSpec = {
@@ -14,7 +15,7 @@ const spec: CommandSpec = {
     'statistics recomputed on the training data (--bn bu, the default; --bn interpolate keeps the interpolated ones).',
   positionals: { usage: 'A B', min: 2, max: 2 },
   options: {
-    steps: { type: 'string', value: 'N', default: '11', description: 'number of points, ≥ 2' },
+    steps: { type: 'string', value: 'N', default: '11', description: 'number of points, 2 … 1001' },
     density: {
       type: 'string',
       value: 'D',
@@ -66,7 +67,7 @@ export const interpolateCommand = {
     } catch (e) {
       throw new UsageError(`interpolate: ${(e as Error).message}`);
     }
-    const steps = numberOption('interpolate', v, 'steps', { min: 2, integer: true });
+    const steps = countOption('interpolate', v, 'steps');
     const splits = String(v.split)
       .split(',')
       .map((s) => s.trim());
@@ -86,8 +87,7 @@ export const interpolateCommand = {
             };
     const ev = ticketEvaluator('interpolate', a.provenance, {
       dataDir: v['data-dir'] as string | undefined,
-      threads:
-        v.threads === undefined ? undefined : numberOption('interpolate', v, 'threads', { min: 1, integer: true }),
+      threads: optionalCount('interpolate', v, 'threads'),
       splits: splits as ('train' | 'val' | 'test')[],
     });
     let curve;

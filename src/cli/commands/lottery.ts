@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DEFAULT_TRAIN, mergeConfig, readConfigFile, validateConfig, type TrainConfig } from '../../run/config.js';
 import { LOTTERY_KINDS, runLottery, type LotteryKind, type LotterySettings } from '../../pipelines/lottery.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
+import { countOption } from '../limits.js';
 import { flagsToConfig, selectedSettings, withSettings, type SettingSelection } from '../config_flags.js';
 
 /** The training settings a round takes: not the sparse method or a booster (the pipeline makes the masks), nor the
@@ -120,7 +121,7 @@ export const lotteryCommand = {
       name = String(v.name ?? `${config.model}-${config.dataset}-${String(v.kind)}-s${config.seed}`);
       settings = {
         kind: String(v.kind) as LotteryKind,
-        rounds: numberOption('lottery', v, 'rounds', { integer: true }),
+        rounds: countOption('lottery', v, 'rounds'),
         rate: numberOption('lottery', v, 'rate'),
         density: v.density === undefined ? undefined : numberOption('lottery', v, 'density'),
         rewindEpoch: numberOption('lottery', v, 'rewind-epoch', { integer: true }),

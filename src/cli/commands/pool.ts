@@ -14,6 +14,8 @@ import {
 import { loadTicket, saveTicket, TicketError, type Ticket } from '../../tickets/ticket.js';
 import { writeFileAtomic } from '../../train/rundir.js';
 import { numberOption, parseCommandLine, UsageError, type CommandSpec } from '../args.js';
+import { optionalCount } from '../limits.js';
+import { checkOutput, OVERWRITE_OPTION } from '../output.js';
 
 const spec: CommandSpec = {
   name: 'pool',
@@ -49,6 +51,7 @@ const spec: CommandSpec = {
         'pool | average (α 0.5) | swa (α 1/(n+1), unconditional) | ema (0.95·c + 0.05·current, unconditional)',
     },
     out: { type: 'string', value: 'FILE', description: 'the resulting ticket (.safetensors) (required)' },
+    overwrite: OVERWRITE_OPTION,
     'data-dir': { type: 'string', value: 'DIR', description: "dataset directory [default: the tickets'] " },
     threads: { type: 'string', value: 'T', description: 'threads [default: all cores]' },
     json: { type: 'boolean', description: 'print the result as JSON on stdout' },
@@ -77,6 +80,13 @@ export const poolCommand = {
     const rounds = (JSON.parse(readFileSync(roundsFile, 'utf8')) as RoundRecord[]).filter(
       (r) => r.status === 'completed',
     );
+    // Before any work: the ticket and its search log, neither an input (the pipeline's files) nor, without
+    // --overwrite, an existing file.
+    const out = String(v.out);
+    const inputs = [settingsFile, roundsFile, ...rounds.map((r) => join(dir, r.ticket))];
+    const overwrite = v.overwrite === true;
+    checkOutput('pool', out, { overwrite, inputs });
+    checkOutput('pool', `${out}.search.jsonl`, { overwrite, inputs, flag: 'search log' });
     const coefficients =
       v.coefficients === undefined
         ? DEFAULT_COEFFICIENTS
@@ -91,7 +101,7 @@ export const poolCommand = {
             });
     const s: PoolSettings = {
       target: numberOption('pool', v, 'target', { integer: true }),
-      candidates: v.candidates === undefined ? undefined : numberOption('pool', v, 'candidates', { integer: true }),
+      candidates: optionalCount('pool', v, 'candidates'),
       coefficients,
       prune: String(v.prune) as 'during' | 'after',
       strict: Boolean(v.strict),
@@ -111,7 +121,7 @@ export const poolCommand = {
     }
     const ev = ticketEvaluator('pool', first.provenance, {
       dataDir: v['data-dir'] as string | undefined,
-      threads: v.threads === undefined ? undefined : numberOption('pool', v, 'threads', { min: 1, integer: true }),
+      threads: optionalCount('pool', v, 'threads'),
       splits: ['val', 'test'],
     });
     let result;
@@ -121,7 +131,6 @@ export const poolCommand = {
       if (e instanceof TicketError) throw new UsageError(e.message);
       throw e;
     }
-    const out = String(v.out);
     const metrics = ev.evaluate(result.ticket);
     const target = load(s.target);
     ev.refreshBn(target);

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ksTwoSample, summarize } from '../../eval/stats.js';
 import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
+import { countOption } from '../limits.js';
 
 const spec: CommandSpec = {
   name: 'stats',
@@ -17,7 +18,7 @@ const spec: CommandSpec = {
     b: { type: 'string', value: 'RUN', multiple: true, description: 'a run of group B (repeat; at least 1)' },
     metric: { type: 'string', value: 'PATH', default: 'final.test.accuracy', description: 'dotted path in the JSON' },
     level: { type: 'string', value: 'L', default: '0.95', description: 'confidence level of the bootstrap CI' },
-    resamples: { type: 'string', value: 'N', default: '10000', description: 'bootstrap resamples' },
+    resamples: { type: 'string', value: 'N', default: '10000', description: 'bootstrap resamples (100 … 10,000,000)' },
     seed: { type: 'string', value: 'S', default: '0', description: 'bootstrap seed' },
     json: { type: 'boolean', description: 'print one JSON document on stdout' },
   },
@@ -53,7 +54,7 @@ export const statsCommand = {
     const b = (v.b as string[] | undefined) ?? [];
     if (!a.length || !b.length) throw new UsageError('stats: give at least one run in each group (--a RUN --b RUN)');
     const level = numberOption('stats', v, 'level', { min: 0.5, max: 1, maxExclusive: true });
-    const resamples = numberOption('stats', v, 'resamples', { min: 100, integer: true });
+    const resamples = countOption('stats', v, 'resamples');
     const seed = numberOption('stats', v, 'seed', { min: 0, integer: true });
     const metric = String(v.metric);
     const va = a.map((r) => valueOf(r, metric));

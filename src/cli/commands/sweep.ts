@@ -4,7 +4,8 @@
 import { availableParallelism } from 'node:os';
 import { runEnsembleStage } from '../../experiments/ensembles.js';
 import { join } from 'node:path';
-import { numberOption, parseCommandLine, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
+import { parseCommandLine, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
+import { countOption, optionalCount } from '../limits.js';
 import { planSweepFile, type SweepPlan } from '../../experiments/sweep_file.js';
 import { checkRedisUrl, runOnQueue } from '../../experiments/queue.js';
 import { checkWritable, planTasks, runLocal, sweepDir, type SweepOutcome } from '../../experiments/sweep.js';
@@ -94,8 +95,8 @@ export function executionSettings(cmd: string, v: ParsedOptions): ExecutionSetti
     throw new UsageError(`${cmd}: --jobs is for the local pool; with --queue the workers' --concurrency decides`);
   return {
     runsDir: String(v['runs-dir']),
-    jobs: v.jobs === undefined ? undefined : numberOption(cmd, v, 'jobs', { min: 1, integer: true }),
-    threadsPerJob: numberOption(cmd, v, 'threads-per-job', { min: 1, integer: true }),
+    jobs: optionalCount(cmd, v, 'jobs'),
+    threadsPerJob: countOption(cmd, v, 'threads-per-job'),
     queue,
     queueName: String(v['queue-name']),
     rerunFailed: !!v['rerun-failed'],

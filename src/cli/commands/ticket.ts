@@ -17,6 +17,8 @@ import {
   type Ticket,
 } from '../../tickets/ticket.js';
 import { numberOption, parseCommandLine, UsageError, type CommandSpec, type ParsedOptions } from '../args.js';
+import { optionalCount } from '../limits.js';
+import { checkOutput, OVERWRITE_OPTION } from '../output.js';
 
 const dataOptions = {
   'data-dir': { type: 'string', value: 'DIR', description: "dataset directory [default: the ticket's]" },
@@ -65,6 +67,7 @@ const SPECS: Record<string, CommandSpec> = {
       scope: { ...scope, default: 'masked' },
       bn: { type: 'string', value: 'K', default: 'av', choices: ['av', 'bu'], description: 'BatchNorm statistics' },
       out,
+      overwrite: OVERWRITE_OPTION,
       json,
       ...dataOptions,
     },
@@ -90,6 +93,7 @@ const SPECS: Record<string, CommandSpec> = {
         description: 'BatchNorm statistics',
       },
       out,
+      overwrite: OVERWRITE_OPTION,
       json,
       ...dataOptions,
     },
@@ -110,6 +114,7 @@ const SPECS: Record<string, CommandSpec> = {
         description: 'one threshold over all weights in scope, or each layer to the density',
       },
       out,
+      overwrite: OVERWRITE_OPTION,
       json,
     },
     examples: [
@@ -127,11 +132,25 @@ function load(path: string, allowDense = false): Ticket {
   }
 }
 
-function outPath(v: ParsedOptions, cmd: string): string {
+/** --out, checked before any work: a .safetensors file, not one of the inputs, existing only with --overwrite. */
+function outPath(v: ParsedOptions, cmd: string, inputs: readonly string[]): string {
   if (!v.out) throw new UsageError(`${cmd}: --out FILE is required`);
   const o = String(v.out);
   if (!o.endsWith('.safetensors')) throw new UsageError(`${cmd}: --out must name a .safetensors file, got '${o}'`);
+  checkOutput(cmd, o, { overwrite: v.overwrite === true, inputs });
   return o;
+}
+
+/** A pruned result that keeps no weight in a layer of the scope is a dead network: refused, naming the layer. */
+function checkNoEmptyLayer(cmd: string, t: Ticket, prune: PruneOptions): void {
+  for (const name of prunableNames(t, prune.scope)) {
+    const m = t.masks.get(name);
+    if (m && !m.some((x) => x !== 0))
+      throw new UsageError(
+        `${cmd}: ${prune.density !== undefined ? `--density ${prune.density}` : `pruning to ${prune.keep} weights`} ` +
+          `keeps no weight in layer ${name} (scope ${prune.scope}); give a larger density`,
+      );
+  }
 }
 
 /** Layers, densities and provenance of a ticket, as `ticket show` prints them. */
@@ -152,10 +171,11 @@ export function describeTicket(t: Ticket) {
 function combine(
   cmd: string,
   v: ParsedOptions,
+  file: string,
   make: () => Ticket,
+  prune: PruneOptions | undefined,
   done: Pick<Provenance, 'kind' | 'ingredients' | 'operation'>,
 ): void {
-  const file = outPath(v, cmd);
   let t: Ticket;
   try {
     t = make();
@@ -163,6 +183,7 @@ function combine(
     if (e instanceof TicketError) throw new UsageError(`${cmd}: ${e.message}`);
     throw e;
   }
+  if (prune) checkNoEmptyLayer(cmd, t, prune);
   const bu = v.bn === 'bu';
   if (bu) refreshBn(cmd, v, t);
   t.provenance = { ...t.provenance, ...done, metrics: undefined };
@@ -189,7 +210,7 @@ function pruneOptions(v: ParsedOptions, cmd: string, fallbackKeep?: number): Pru
 function refreshBn(cmd: string, v: ParsedOptions, t: Ticket): void {
   const ev = ticketEvaluator(cmd, t.provenance, {
     dataDir: v['data-dir'] as string | undefined,
-    threads: v.threads === undefined ? undefined : numberOption(cmd, v, 'threads', { min: 1, integer: true }),
+    threads: optionalCount(cmd, v, 'threads'),
     splits: [],
   });
   ev.refreshBn(t);
@@ -227,12 +248,13 @@ const RUN: Record<string, (v: ParsedOptions, files: string[]) => void> = {
 
   superpose(v, files) {
     const cmd = 'ticket superpose';
-    outPath(v, cmd);
+    const file = outPath(v, cmd, files);
+    optionalCount(cmd, v, 'threads');
     const tickets = files.map((f) => load(f));
     const kind = String(v.superpose) as SuperposeKind;
     const beta = numberOption(cmd, v, 'cima-beta', { min: 0, max: 1 });
     const prune = pruneOptions(v, cmd, maskNonzeros(tickets[0]));
-    combine(cmd, v, () => superpose(tickets, { kind, beta, prune }), {
+    combine(cmd, v, file, () => superpose(tickets, { kind, beta, prune }), prune, {
       kind: 'superposed',
       ingredients: files.map((f) => basename(f)),
       operation: `${kind} superposition${prune ? `, global magnitude prune after each (scope ${prune.scope})` : ''}, BN ${String(v.bn)}`,
@@ -241,7 +263,8 @@ const RUN: Record<string, (v: ParsedOptions, files: string[]) => void> = {
 
   interpolate(v, [a, b]) {
     const cmd = 'ticket interpolate';
-    outPath(v, cmd);
+    const file = outPath(v, cmd, [a, b]);
+    optionalCount(cmd, v, 'threads');
     if (v.alpha === undefined) throw new UsageError(`${cmd}: --alpha is required`);
     const alpha = numberOption(cmd, v, 'alpha', { min: 0, max: 1 });
     const prune = pruneOptions(v, cmd);
@@ -249,10 +272,12 @@ const RUN: Record<string, (v: ParsedOptions, files: string[]) => void> = {
     combine(
       cmd,
       v,
+      file,
       () => {
         const t = interpolate(ta, tb, alpha);
         return prune ? pruneTicket(t, prune) : t;
       },
+      prune,
       {
         kind: 'interpolated',
         ingredients: [basename(a), basename(b)],
@@ -263,11 +288,11 @@ const RUN: Record<string, (v: ParsedOptions, files: string[]) => void> = {
 
   prune(v, [src]) {
     const cmd = 'ticket prune';
-    outPath(v, cmd);
+    const file = outPath(v, cmd, [src]);
     if (v.density === undefined) throw new UsageError(`${cmd}: --density is required`);
     const options = pruneOptions(v, cmd)!;
     const t = load(src, true);
-    combine(cmd, v, () => pruneTicket(t, options), {
+    combine(cmd, v, file, () => pruneTicket(t, options), options, {
       kind: 'pruned',
       ingredients: [basename(src)],
       operation: `${String(v.pruning)} magnitude prune to ${String(v.density)} (scope ${String(v.scope)})`,

@@ -1,6 +1,7 @@
 // `sparsetickets worker`: takes runs off a BullMQ queue (a `sweep --queue` put them there) and trains each in a
 // child process of its own. See docs/GUIDE.md, "Sweeps, workers, reports, reproduce".
 import { numberOption, parseCommand, UsageError, type CommandSpec } from '../args.js';
+import { countOption } from '../limits.js';
 import { checkRedisUrl, runWorker } from '../../experiments/queue.js';
 
 const spec: CommandSpec = {
@@ -59,8 +60,8 @@ export const workerCommand = {
       url: checkRedisUrl(String(v.queue), 'worker'),
       queueName: String(v['queue-name']),
       runsDir: String(v['runs-dir']),
-      concurrency: numberOption('worker', v, 'concurrency', { min: 1, integer: true }),
-      threadsPerJob: numberOption('worker', v, 'threads-per-job', { min: 1, integer: true }),
+      concurrency: countOption('worker', v, 'concurrency'),
+      threadsPerJob: countOption('worker', v, 'threads-per-job'),
       lockSeconds: numberOption('worker', v, 'lock-seconds', { min: 1 }),
       stalledSeconds: numberOption('worker', v, 'stalled-seconds', { min: 1 }),
       quiet: !!v.quiet,
