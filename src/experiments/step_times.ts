@@ -48,7 +48,7 @@ export const CPU_STEP_TIMES: StepTimeTable = {
 export const GPU_STEP_TIMES: StepTimeTable = {
   device: 'GPU (one H100, PyTorch eager fp32)',
   source:
-    'PyTorch eager fp32 training steps on one H100 at batch 128 (python/zoo.py models): resnet20 11, resnet32 17.8, vgg16 10.2, resnet18 18.2, wrn-28-10 102 ms as measured with PyTorch for this project (not re-measured here); the other models fitted to those five (step_times.ts)',
+    'PyTorch eager fp32 training steps on one H100 at batch 128 (python/zoo.py models): resnet20 11, resnet32 17.8, vgg16 10.2, resnet18 18.2, wrn-28-10 102 ms as the project measured them with PyTorch 2.11 on the lent H100 on 2026-12-08 (issue 24; not our engine, and not re-measured here); the other models fitted to those five (step_times.ts)',
   models: {
     resnet20: { ms: 11, batch: 128 },
     resnet32: { ms: 17.8, batch: 128 },
