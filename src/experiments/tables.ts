@@ -5,14 +5,14 @@
 // rows are some of a preset's runs names them (`rows`), so that running it trains those alone, in the preset's own
 // sweep directory, where the other tables find them finished. A preset that needs a dataset or a model this
 // installation lacks (ImageNet, Tiny-ImageNet) is listed and counted, and refused with one line when run.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DATASET_NAMES } from '../data/registry.js';
 import { isModelName } from '../models/index.js';
 import { mergeConfig } from '../run/config.js';
 import { UsageError } from '../util/errors.js';
-import { CONFIGS_DIR } from './reproduce.js';
+import { CONFIGS_DIR, presetFile } from './reproduce.js';
 import { ensembleStageCost, hoursOf, runCost } from './estimate.js';
 import type { StepTimeTable } from './step_times.js';
 import { canonicalJson, flatten, planSweepFile, renderName, type PlannedRun, type SweepPlan } from './sweep_file.js';
@@ -267,6 +267,29 @@ export function findTable(paper: string, id: string): PaperTable {
   if (!t)
     throw new UsageError(`reproduce: ${paper} has no table '${id}'; its tables: ${tables.map((x) => x.id).join(', ')}`);
   return t;
+}
+
+/** configs/<paper>/full.yaml: the tables `--scale full` runs, in order, and the presets of full/ they use. */
+export interface FullIndex {
+  tables: PaperTable[];
+  presets: string[];
+}
+
+/** The paper's full-scale index, each entry checked: a table this file does not define, or a preset that is not in
+ * full/, is a usage error naming it. */
+export function fullIndex(paper: string): FullIndex {
+  const file = presetFile(paper, 'full');
+  const raw = parseYaml(readFileSync(file, 'utf8')) as { tables?: unknown; presets?: unknown };
+  const strings = (v: unknown, key: string): string[] => {
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+      throw new UsageError(`reproduce: ${file}: '${key}' must be a list of names`);
+    return v as string[];
+  };
+  const presets = strings(raw?.presets, 'presets');
+  for (const preset of presets)
+    if (!existsSync(fullPresetPath(paper, preset)))
+      throw new UsageError(`reproduce: ${file} names the preset ${preset}, which full/ does not hold`);
+  return { tables: strings(raw?.tables, 'tables').map((id) => findTable(paper, id)), presets };
 }
 
 export function fullPresetPath(paper: string, file: string): string {

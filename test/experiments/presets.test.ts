@@ -11,7 +11,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIGS_DIR } from '../../src/experiments/reproduce.js';
 import { flatten } from '../../src/experiments/sweep_file.js';
-import { loadPreset, paperTables, TABLES, TABLE_PAPERS, type LoadedPreset } from '../../src/experiments/tables.js';
+import {
+  fullIndex,
+  loadPreset,
+  paperTables,
+  TABLES,
+  TABLE_PAPERS,
+  type LoadedPreset,
+} from '../../src/experiments/tables.js';
 import { CLI } from '../helpers.js';
 
 type Flat = Record<string, unknown>;
@@ -659,6 +666,23 @@ test('presets: every table names presets that exist, and every full preset belon
   // And every preset is checked by at least one settings row.
   const unchecked = [...files].filter((p) => !PAPER_SETTINGS.some((r) => r.presets.includes(p)));
   assert.deepEqual(unchecked, [], 'presets no settings row checks');
+});
+
+test('presets: configs/<paper>/full.yaml lists every table of the paper once and every preset of its full/', () => {
+  for (const paper of TABLE_PAPERS) {
+    const index = fullIndex(paper);
+    const ids = index.tables.map((t) => t.id);
+    assert.deepEqual(
+      [...ids].sort(),
+      paperTables(paper)
+        .map((t) => t.id)
+        .sort(),
+      `${paper}/full.yaml: its tables`,
+    );
+    assert.equal(new Set(ids).size, ids.length, `${paper}/full.yaml names a table twice`);
+    const files = readdirSync(join(CONFIGS_DIR, paper, 'full')).filter((f) => f.endsWith('.yaml'));
+    assert.deepEqual([...index.presets].sort(), files.sort(), `${paper}/full.yaml: its presets`);
+  }
 });
 
 test('presets: every full preset has the papers’ settings (PAPER_SETTINGS)', () => {

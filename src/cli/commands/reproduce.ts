@@ -12,7 +12,7 @@ import { sweepDir, type SweepOutcome } from '../../experiments/sweep.js';
 import {
   findTable,
   formatTableLines,
-  paperTables,
+  fullIndex,
   partRuns,
   tableLine,
   tableLinesJson,
@@ -231,7 +231,7 @@ export const reproduceCommand = {
     const overrides = v['data-dir'] === undefined ? [] : [`dataDir=${String(v['data-dir'])}`];
 
     if (scale === 'full' && tabled) {
-      const tables = table !== undefined ? [findTable(paper, table)] : paperTables(paper);
+      const tables = table !== undefined ? [findTable(paper, table)] : fullIndex(paper).tables;
       const cache = new Map<string, LoadedPreset>();
       const parts = new Map(tables.map((t) => [t, tableParts(t, overrides, cache)] as const));
       const settings = executionSettings('reproduce', v);
